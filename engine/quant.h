@@ -1,0 +1,82 @@
+/*
+ * quant.h — tensor element types and their kernels. Internal to engine/.
+ *
+ * Every type has a scalar reference implementation (quant_scalar.c) of:
+ *   dequantize_row  blocks -> float
+ *   quantize_row    float -> blocks (round-to-nearest with the standard block
+ *                   scales; bit-exact with the GGUF layouts)
+ *   vec_dot         one weight row (this type) . one activation row, the
+ *                   activation already converted to traits->vec_dot_type
+ * SIMD sets (quant_avx2.c, quant_avx512.c, later quant_neon.c) provide the same
+ * functions; a SIMD vec_dot must equal the scalar one up to float rounding
+ * (tests/unit/test_quant.c checks every type on random data).
+ *
+ * Block layouts follow ggml exactly (GGUF files are read in place via mmap).
+ * n passed to a row function must be a multiple of block_size.
+ */
+#ifndef QUANT_H
+#define QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "slm.h"
+
+#define QK4_0 32
+#define QK4_1 32
+#define QK5_0 32
+#define QK5_1 32
+#define QK8_0 32
+#define QK8_1 32
+#define QK_K 256
+
+typedef uint16_t quant_f16; /* IEEE half, raw bits */
+typedef uint16_t quant_bf16;
+
+typedef void (*quant_dequantize_fn)(const void *src, float *dst, int64_t n);
+typedef void (*quant_quantize_fn)(const float *src, void *dst, int64_t n);
+typedef void (*quant_vec_dot_fn)(int64_t n, float *result, const void *weights, const void *activations);
+
+typedef struct quant_traits {
+    slm_type type;
+    const char *name;
+    int block_size;          /* elements per block */
+    size_t block_bytes;      /* bytes per block */
+    slm_type vec_dot_type;   /* format activations are converted to for vec_dot */
+    quant_dequantize_fn dequantize_row;
+    quant_quantize_fn quantize_row;
+    quant_vec_dot_fn vec_dot;
+} quant_traits;
+
+typedef enum quant_isa {
+    QUANT_ISA_SCALAR = 0,
+    QUANT_ISA_AVX2 = 1,
+    QUANT_ISA_AVX512 = 2,      /* F, BW, VL, DQ */
+    QUANT_ISA_AVX512_VNNI = 3,
+    QUANT_ISA_NEON = 4,
+    QUANT_ISA_COUNT = 5
+} quant_isa;
+
+const char *quant_isa_name(quant_isa isa);
+/* Whether this CPU (and OS, for AVX-512 state) can run isa. */
+int quant_isa_supported(quant_isa isa);
+/* Best supported isa; SLM_FORCE_ISA=scalar|avx2|avx512|avx512-vnni in the
+ * environment caps it (for benchmarks and debugging). */
+quant_isa quant_best_isa(void);
+
+/* Kernels of one isa; entries an isa does not specialise fall back to the next
+ * lower isa's. NULL for an unknown type or an isa not compiled in. */
+const quant_traits *quant_traits_for(slm_type type, quant_isa isa);
+/* Kernels for quant_best_isa(). */
+const quant_traits *quant_get_traits(slm_type type);
+
+/* Half-precision conversions (scalar; SIMD code uses F16C where present). */
+float quant_f16_to_f32(quant_f16 h);
+quant_f16 quant_f32_to_f16(float f);
+float quant_bf16_to_f32(quant_bf16 h);
+quant_bf16 quant_f32_to_bf16(float f);
+
+/* Row helpers over the best isa. */
+void quant_f16_to_f32_row(const quant_f16 *src, float *dst, int64_t n);
+void quant_f32_to_f16_row(const float *src, quant_f16 *dst, int64_t n);
+
+#endif /* QUANT_H */

@@ -1,0 +1,12 @@
+/* cmd_bench.c — placeholder until issue #5 lands; replaced by its implementation. */
+#include <stdio.h>
+#include "harness/commands.h"
+
+int cmd_bench(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "slmbench bench: not implemented yet (issue #5)\n");
+    return CMD_FAILURE;
+}
+

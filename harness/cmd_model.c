@@ -1,0 +1,12 @@
+/* cmd_model.c — placeholder until issue #2 lands; replaced by its implementation. */
+#include <stdio.h>
+#include "harness/commands.h"
+
+int cmd_model(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "slmbench model: not implemented yet (issue #2)\n");
+    return CMD_FAILURE;
+}
+

@@ -1,0 +1,12 @@
+/* cmd_route.c — placeholder until issue #6 lands; replaced by its implementation. */
+#include <stdio.h>
+#include "harness/commands.h"
+
+int cmd_route(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "slmbench route: not implemented yet (issue #6)\n");
+    return CMD_FAILURE;
+}
+

@@ -1,0 +1,12 @@
+/* cmd_soak.c — placeholder until issue #5 lands; replaced by its implementation. */
+#include <stdio.h>
+#include "harness/commands.h"
+
+int cmd_soak(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "slmbench soak: not implemented yet (issue #5)\n");
+    return CMD_FAILURE;
+}
+
