@@ -83,6 +83,9 @@ typedef struct slm_model_info {
 /* Opens and validates a GGUF file (mmap). Every structural fault, a missing
  * required key or an unsupported tensor type fails with an error naming the file. */
 int slm_model_load(const char *path, slm_model **out, char *err, size_t err_size);
+/* Reads a GGUF's metadata and tensor table into *out without preparing the
+ * model for inference (fast; what `slmbench model info` uses). Same checks. */
+int slm_model_inspect(const char *path, slm_model_info *out, char *err, size_t err_size);
 void slm_model_free(slm_model *model);
 void slm_model_get_info(const slm_model *model, slm_model_info *out);
 
