@@ -29,6 +29,25 @@ void tok_vocab_free(tok_vocab *vocab);
 /* Chat template family recognised from the template text ("chatml", "llama3",
  * "llama2", "phi3", "gemma", "zephyr", "deepseek"), or NULL. */
 const char *chat_detect_family(const char *template_text, size_t len);
+/* The canonical family for a name ("qwen" -> "chatml", "mistral" -> "llama2"), or NULL. */
+const char *chat_family_canonical(const char *name);
+
+/* What a renderer needs besides the family: the messages, the template text
+ * (variants such as Mistral vs Llama 2 are told apart by it; may be NULL) and
+ * the model's BOS/EOS token texts (e.g. "<s>", "</s>"; never NULL). */
+typedef struct chat_template_input {
+    const slm_chat_message *messages;
+    int n_messages;
+    int add_generation_prompt;
+    const char *template_text;
+    size_t template_len;
+    const char *bos_text;
+    const char *eos_text;
+} chat_template_input;
+
+/* Renders in->messages in family's format into *out (malloc'd, NUL-terminated). */
+int chat_render_family(const char *family, const chat_template_input *in, char **out,
+                       char *err, size_t err_size);
 
 /* Provided by engine/model.c: the parts of a loaded model the tokenizer needs. */
 const tok_vocab *eng_model_vocab(const slm_model *model);   /* NULL if none */

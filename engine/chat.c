@@ -1,0 +1,395 @@
+/*
+ * chat.c — chat template families: recognition from the text of
+ * tokenizer.chat_template and rendering of system/user/assistant turns.
+ *
+ * We do not run Jinja. A template is recognised by the marker strings its
+ * family always contains (checked in a fixed order, because some families share
+ * markers: Phi-3 and Zephyr both use "<|user|>"), and each family has a small
+ * hand-written renderer that reproduces what the model's own template emits for
+ * plain text turns.
+ *
+ * Invariants:
+ *  - The rendered text never starts with the BOS token text: the tokenizer adds
+ *    BOS (tokenizer.ggml.add_bos_token), exactly as llama.cpp-style callers do.
+ *    Later BOS texts inside a conversation (Llama 2's "<s>[INST]") are rendered.
+ *  - Special-token strings in the output are meant to be tokenized with
+ *    parse_special on; message content is copied verbatim (or trimmed where the
+ *    family's template trims it).
+ *  - No global mutable state; the only statics are constant tables.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer.h"
+
+/* ---- recognition ------------------------------------------------------------ */
+
+static int has(const char *text, size_t len, const char *needle)
+{
+    return memmem(text, len, needle, strlen(needle)) != NULL;
+}
+
+static const char *const chat_family_names[] = {
+    "chatml", "llama3", "llama2", "phi3", "gemma", "zephyr", "deepseek",
+};
+
+const char *chat_family_canonical(const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof chat_family_names / sizeof chat_family_names[0]; i++)
+        if (strcmp(name, chat_family_names[i]) == 0)
+            return chat_family_names[i];
+    if (strcmp(name, "qwen") == 0 || strcmp(name, "qwen2") == 0)
+        return "chatml";
+    if (strcmp(name, "mistral") == 0)
+        return "llama2";
+    return NULL;
+}
+
+const char *chat_detect_family(const char *template_text, size_t len)
+{
+    const char *t = template_text;
+    if (t == NULL || len == 0)
+        return NULL;
+    if (has(t, len, "<|im_start|>"))
+        return "chatml";
+    if (has(t, len, "<|start_header_id|>") && has(t, len, "<|end_header_id|>"))
+        return "llama3";
+    if (has(t, len, "<start_of_turn>"))
+        return "gemma";
+    if (has(t, len, "<|assistant|>") && has(t, len, "<|end|>"))
+        return "phi3";
+    if (has(t, len, "<|user|>") && has(t, len, "<|assistant|>"))
+        return "zephyr";
+    if (has(t, len, "[INST]"))
+        return "llama2";
+    if (has(t, len, "### Instruction:") && has(t, len, "### Response:"))
+        return "deepseek";
+    if (has(t, len, "'User: '") && has(t, len, "'Assistant: '"))
+        return "deepseek";
+    /* A template value that is itself a family name (some converters store that). */
+    char name[16];
+    if (len < sizeof name) {
+        memcpy(name, t, len);
+        name[len] = '\0';
+        return chat_family_canonical(name);
+    }
+    return NULL;
+}
+
+/* ---- output buffer ------------------------------------------------------------ */
+
+typedef struct chat_buf {
+    char *data;
+    size_t len, cap;
+    int failed; /* out of memory: every later append is a no-op */
+} chat_buf;
+
+static void buf_append(chat_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(b->data, cap);
+        if (grown == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void buf_puts(chat_buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+/* Appends s without leading and trailing ASCII whitespace (Jinja's |trim). */
+static void buf_put_trimmed(chat_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    buf_append(b, s, n);
+}
+
+/* ---- renderers ---------------------------------------------------------------- */
+
+typedef struct chat_render_ctx {
+    const chat_template_input *in;
+    chat_buf *out;
+    char *err;
+    size_t err_size;
+} chat_render_ctx;
+
+static int role_is(const slm_chat_message *m, const char *role)
+{
+    return strcmp(m->role, role) == 0;
+}
+
+static int bad_role(chat_render_ctx *c, const char *family, const slm_chat_message *m)
+{
+    snprintf(c->err, c->err_size, "chat template %s: unsupported role \"%s\"", family, m->role);
+    return -1;
+}
+
+/* The text between "<|im_start|>system\n" and "<|im_end|>" when the template
+ * spells out a default system prompt as a literal (Qwen2 does). */
+static int chatml_default_system(const char *t, size_t len, const char **start, size_t *n)
+{
+    static const char open[] = "<|im_start|>system\\n";
+    static const char open_raw[] = "<|im_start|>system\n";
+    const char *p = memmem(t, len, open, sizeof open - 1);
+    size_t skip = sizeof open - 1;
+    if (p == NULL) {
+        p = memmem(t, len, open_raw, sizeof open_raw - 1);
+        skip = sizeof open_raw - 1;
+    }
+    if (p == NULL)
+        return 0;
+    const char *s = p + skip;
+    const char *e = memmem(s, (size_t)(t + len - s), "<|im_end|>", 10);
+    if (e == NULL || e == s)
+        return 0;
+    for (const char *q = s; q < e; q++)
+        if (*q == '\'' || *q == '"' || *q == '{' || *q == '+' || *q == '\\')
+            return 0; /* not a literal: built from message content */
+    *start = s;
+    *n = (size_t)(e - s);
+    return 1;
+}
+
+static int render_chatml(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    const char *sys;
+    size_t sys_len;
+    if ((in->n_messages == 0 || !role_is(&in->messages[0], "system")) && in->template_text &&
+        chatml_default_system(in->template_text, in->template_len, &sys, &sys_len)) {
+        buf_puts(c->out, "<|im_start|>system\n");
+        buf_append(c->out, sys, sys_len);
+        buf_puts(c->out, "<|im_end|>\n");
+    }
+    for (int i = 0; i < in->n_messages; i++) {
+        buf_puts(c->out, "<|im_start|>");
+        buf_puts(c->out, in->messages[i].role);
+        buf_puts(c->out, "\n");
+        buf_puts(c->out, in->messages[i].content);
+        buf_puts(c->out, "<|im_end|>\n");
+    }
+    if (in->add_generation_prompt)
+        buf_puts(c->out, "<|im_start|>assistant\n");
+    return 0;
+}
+
+static int render_llama3(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    for (int i = 0; i < in->n_messages; i++) {
+        buf_puts(c->out, "<|start_header_id|>");
+        buf_puts(c->out, in->messages[i].role);
+        buf_puts(c->out, "<|end_header_id|>\n\n");
+        buf_put_trimmed(c->out, in->messages[i].content);
+        buf_puts(c->out, "<|eot_id|>");
+    }
+    if (in->add_generation_prompt)
+        buf_puts(c->out, "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    return 0;
+}
+
+/* Llama 2 ("<<SYS>>" block inside the first [INST]) and Mistral (no system
+ * block: the system text is prepended to the first user turn). */
+static int render_llama2(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    int sys_block = in->template_text == NULL ||
+                    has(in->template_text, in->template_len, "<<SYS>>");
+    const char *system = NULL;
+    int first_user = 1;
+    for (int i = 0; i < in->n_messages; i++) {
+        const slm_chat_message *m = &in->messages[i];
+        if (role_is(m, "system")) {
+            system = m->content;
+        } else if (role_is(m, "user")) {
+            if (!first_user)
+                buf_puts(c->out, in->bos_text);
+            buf_puts(c->out, "[INST] ");
+            if (system != NULL && first_user) {
+                buf_puts(c->out, sys_block ? "<<SYS>>\n" : "");
+                buf_put_trimmed(c->out, system);
+                buf_puts(c->out, sys_block ? "\n<</SYS>>\n\n" : "\n\n");
+            }
+            buf_put_trimmed(c->out, m->content);
+            buf_puts(c->out, " [/INST]");
+            first_user = 0;
+        } else if (role_is(m, "assistant")) {
+            buf_puts(c->out, sys_block ? " " : "");
+            buf_put_trimmed(c->out, m->content);
+            buf_puts(c->out, sys_block ? " " : "");
+            buf_puts(c->out, in->eos_text);
+        } else {
+            return bad_role(c, "llama2", m);
+        }
+    }
+    return 0;
+}
+
+/* Phi-3 and Zephyr share the "<|role|>\ncontent<END>\n" shape; only the end marker differs. */
+static int render_tagged(chat_render_ctx *c, const char *family, const char *end)
+{
+    const chat_template_input *in = c->in;
+    for (int i = 0; i < in->n_messages; i++) {
+        const slm_chat_message *m = &in->messages[i];
+        if (!role_is(m, "system") && !role_is(m, "user") && !role_is(m, "assistant"))
+            return bad_role(c, family, m);
+        buf_puts(c->out, "<|");
+        buf_puts(c->out, m->role);
+        buf_puts(c->out, "|>\n");
+        buf_puts(c->out, m->content);
+        buf_puts(c->out, end);
+        buf_puts(c->out, "\n");
+    }
+    if (in->add_generation_prompt)
+        buf_puts(c->out, "<|assistant|>\n");
+    return 0;
+}
+
+static int render_phi3(chat_render_ctx *c)
+{
+    return render_tagged(c, "phi3", "<|end|>");
+}
+
+static int render_zephyr(chat_render_ctx *c)
+{
+    return render_tagged(c, "zephyr", c->in->eos_text);
+}
+
+/* Gemma has no system role: the system text opens the first user turn. */
+static int render_gemma(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    const char *system = NULL;
+    for (int i = 0; i < in->n_messages; i++) {
+        const slm_chat_message *m = &in->messages[i];
+        if (role_is(m, "system")) {
+            system = m->content;
+            continue;
+        }
+        if (!role_is(m, "user") && !role_is(m, "assistant"))
+            return bad_role(c, "gemma", m);
+        buf_puts(c->out, "<start_of_turn>");
+        buf_puts(c->out, role_is(m, "user") ? "user\n" : "model\n");
+        if (system != NULL && role_is(m, "user")) {
+            buf_put_trimmed(c->out, system);
+            buf_puts(c->out, "\n\n");
+            system = NULL;
+        }
+        buf_put_trimmed(c->out, m->content);
+        buf_puts(c->out, "<end_of_turn>\n");
+    }
+    if (in->add_generation_prompt)
+        buf_puts(c->out, "<start_of_turn>model\n");
+    return 0;
+}
+
+/* DeepSeek Coder ("### Instruction:" / "### Response:", turns end with <|EOT|>)
+ * and DeepSeek LLM chat ("User: " / "Assistant: ", turns end with EOS). */
+static int render_deepseek(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    int coder = in->template_text == NULL ||
+                has(in->template_text, in->template_len, "### Instruction:");
+    for (int i = 0; i < in->n_messages; i++) {
+        const slm_chat_message *m = &in->messages[i];
+        if (role_is(m, "system")) {
+            buf_puts(c->out, m->content);
+            buf_puts(c->out, coder ? "\n" : "\n\n");
+        } else if (role_is(m, "user")) {
+            buf_puts(c->out, coder ? "### Instruction:\n" : "User: ");
+            buf_puts(c->out, m->content);
+            buf_puts(c->out, coder ? "\n" : "\n\n");
+        } else if (role_is(m, "assistant")) {
+            buf_puts(c->out, coder ? "### Response:\n" : "Assistant: ");
+            buf_puts(c->out, m->content);
+            buf_puts(c->out, coder ? "\n<|EOT|>\n" : in->eos_text);
+        } else {
+            return bad_role(c, "deepseek", m);
+        }
+    }
+    if (in->add_generation_prompt)
+        buf_puts(c->out, coder ? "### Response:\n" : "Assistant:");
+    return 0;
+}
+
+typedef struct chat_family_renderer {
+    const char *name;
+    int (*render)(chat_render_ctx *c);
+} chat_family_renderer;
+
+static const chat_family_renderer chat_renderers[] = {
+    {"chatml", render_chatml}, {"llama3", render_llama3}, {"llama2", render_llama2},
+    {"phi3", render_phi3},     {"gemma", render_gemma},   {"zephyr", render_zephyr},
+    {"deepseek", render_deepseek},
+};
+
+static int check_messages(const chat_template_input *in, char *err, size_t err_size)
+{
+    if (in->n_messages < 0 || (in->n_messages > 0 && in->messages == NULL)) {
+        snprintf(err, err_size, "chat template: bad message list");
+        return -1;
+    }
+    for (int i = 0; i < in->n_messages; i++) {
+        if (in->messages[i].role == NULL || in->messages[i].content == NULL) {
+            snprintf(err, err_size, "chat template: message %d has no role or content", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int chat_render_family(const char *family, const chat_template_input *in, char **out,
+                       char *err, size_t err_size)
+{
+    *out = NULL;
+    const char *canonical = chat_family_canonical(family);
+    if (canonical == NULL) {
+        snprintf(err, err_size,
+                 "unknown chat template family \"%s\" (known: chatml, llama3, llama2, phi3, "
+                 "gemma, zephyr, deepseek)", family ? family : "(null)");
+        return -1;
+    }
+    if (check_messages(in, err, err_size) != 0)
+        return -1;
+    chat_buf buf = {0};
+    chat_render_ctx ctx = {in, &buf, err, err_size};
+    int status = -1;
+    for (size_t i = 0; i < sizeof chat_renderers / sizeof chat_renderers[0]; i++)
+        if (strcmp(chat_renderers[i].name, canonical) == 0)
+            status = chat_renderers[i].render(&ctx);
+    buf_append(&buf, "", 0); /* an empty conversation still yields "" */
+    if (status == 0 && buf.failed) {
+        snprintf(err, err_size, "chat template %s: out of memory", canonical);
+        status = -1;
+    }
+    if (status != 0) {
+        free(buf.data);
+        return -1;
+    }
+    *out = buf.data;
+    return 0;
+}
