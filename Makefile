@@ -12,7 +12,7 @@
 BUILD    ?= build
 SANITIZE ?= 0
 CC       ?= cc
-PKGS      = libcjson libcpuid hwloc papi libpcre2-8 sqlite3 libcurl zlib
+PKGS      = libcjson libcpuid hwloc papi libpcre2-8 sqlite3 libcurl zlib libcrypto
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -3,7 +3,7 @@
 # Runs before every `make run` / `make test`; costs one dpkg query when nothing is missing.
 set -eu
 PKGS="build-essential pkg-config clang libcmocka-dev libcjson-dev libcpuid-dev libhwloc-dev \
-libpapi-dev libpcre2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev gnuplot-nox python3"
+libpapi-dev libpcre2-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev gnuplot-nox python3"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
