@@ -1,0 +1,400 @@
+/*
+ * model.c — slm_model_load: opens a GGUF, reads the hyper-parameters of its
+ * architecture, finds and checks every weight tensor, loads the tokenizer.
+ *
+ * Invariants: see model.h. Every failure names the file and, where there is
+ * one, the tensor or key at fault; a partially built model is freed before
+ * returning. Nothing here allocates per token: the forward pass only reads.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/* ---- hyper-parameters -------------------------------------------------------- */
+
+static int arch_from_name(gguf_str name, eng_arch *out)
+{
+    if (gguf_str_eq(name, "llama")) *out = ENG_ARCH_LLAMA;
+    else if (gguf_str_eq(name, "qwen2")) *out = ENG_ARCH_QWEN2;
+    else if (gguf_str_eq(name, "phi3")) *out = ENG_ARCH_PHI3;
+    else return -1;
+    return 0;
+}
+
+static int key_u32(const gguf_file *f, const char *arch, const char *suffix, int required,
+                   uint32_t fallback, uint32_t *out, char *err, size_t err_size)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s.%s", arch, suffix);
+    if (gguf_get_u32(f, key, out) == 0) return 0;
+    if (gguf_find_key(f, key) >= 0 || required) {
+        snprintf(err, err_size, "%s: key '%s' is %s", gguf_path(f), key,
+                 gguf_find_key(f, key) >= 0 ? "not a valid unsigned integer" : "missing");
+        return -1;
+    }
+    *out = fallback;
+    return 0;
+}
+
+static int key_f32(const gguf_file *f, const char *arch, const char *suffix, int required,
+                   float fallback, float *out, char *err, size_t err_size)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s.%s", arch, suffix);
+    if (gguf_get_f32(f, key, out) == 0 && isfinite(*out)) return 0;
+    if (gguf_find_key(f, key) >= 0 || required) {
+        snprintf(err, err_size, "%s: key '%s' is %s", gguf_path(f), key,
+                 gguf_find_key(f, key) >= 0 ? "not a finite float" : "missing");
+        return -1;
+    }
+    *out = fallback;
+    return 0;
+}
+
+/* Linear position scaling is the only rope scaling a llama/qwen2/phi3 GGUF
+ * carries as metadata that we support; llama3-style scaling arrives baked into
+ * the rope_freqs tensor. Other kinds (yarn, longrope) are refused loudly rather
+ * than silently computing different logits. */
+static int read_rope_scaling(const gguf_file *f, const char *arch, eng_hparams *hp,
+                             char *err, size_t err_size)
+{
+    char key[128];
+    gguf_str kind = {0};
+    hp->rope_pos_scale = 1.0f;
+    snprintf(key, sizeof key, "%s.rope.scaling.type", arch);
+    if (gguf_get_str(f, key, &kind) != 0 || gguf_str_eq(kind, "none")) return 0;
+    if (!gguf_str_eq(kind, "linear")) {
+        snprintf(err, err_size, "%s: rope scaling '%.*s' is not supported (only linear)",
+                 gguf_path(f), (int)(kind.len > 40 ? 40 : kind.len), kind.data);
+        return -1;
+    }
+    float factor = 1.0f;
+    if (key_f32(f, arch, "rope.scaling.factor", 0, 1.0f, &factor, err, err_size) != 0) return -1;
+    if (!(factor > 0.0f)) {
+        snprintf(err, err_size, "%s: %s.rope.scaling.factor must be > 0", gguf_path(f), arch);
+        return -1;
+    }
+    hp->rope_pos_scale = 1.0f / factor;
+    return 0;
+}
+
+static int check_hparams(const gguf_file *f, const eng_hparams *hp, char *err, size_t err_size)
+{
+    const char *p = gguf_path(f);
+    if (hp->n_embd <= 0 || hp->n_layer <= 0 || hp->n_head <= 0 || hp->n_ff <= 0 ||
+        hp->n_head_kv <= 0 || hp->head_dim <= 0) {
+        snprintf(err, err_size, "%s: embedding, block, head and feed-forward counts must be positive", p);
+        return -1;
+    }
+    if (hp->n_head % hp->n_head_kv != 0) {
+        snprintf(err, err_size, "%s: head_count %d is not a multiple of head_count_kv %d", p,
+                 hp->n_head, hp->n_head_kv);
+        return -1;
+    }
+    if (hp->n_rot <= 0 || hp->n_rot > hp->head_dim || hp->n_rot % 2 != 0) {
+        snprintf(err, err_size, "%s: rope dimension_count %d must be even and in 1..%d", p,
+                 hp->n_rot, hp->head_dim);
+        return -1;
+    }
+    if (!(hp->norm_eps > 0.0f) || !(hp->rope_base > 0.0f)) {
+        snprintf(err, err_size, "%s: rms epsilon and rope freq_base must be > 0", p);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_hparams(const gguf_file *f, eng_hparams *hp, char *err, size_t err_size)
+{
+    gguf_str arch_name;
+    memset(hp, 0, sizeof *hp);
+    if (gguf_get_str(f, "general.architecture", &arch_name) != 0) {
+        snprintf(err, err_size, "%s: key 'general.architecture' is missing", gguf_path(f));
+        return -1;
+    }
+    if (arch_from_name(arch_name, &hp->arch) != 0) {
+        snprintf(err, err_size, "%s: architecture '%.*s' is not supported (llama, qwen2, phi3)",
+                 gguf_path(f), (int)(arch_name.len > 40 ? 40 : arch_name.len), arch_name.data);
+        return -1;
+    }
+    const char *a = hp->arch == ENG_ARCH_LLAMA ? "llama" : hp->arch == ENG_ARCH_QWEN2 ? "qwen2" : "phi3";
+    hp->rope_kind = hp->arch == ENG_ARCH_LLAMA ? ENG_ROPE_NORMAL : ENG_ROPE_NEOX;
+    uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, n_ctx, n_rot, head_dim;
+    if (key_u32(f, a, "embedding_length", 1, 0, &n_embd, err, err_size) ||
+        key_u32(f, a, "block_count", 1, 0, &n_layer, err, err_size) ||
+        key_u32(f, a, "feed_forward_length", 1, 0, &n_ff, err, err_size) ||
+        key_u32(f, a, "attention.head_count", 1, 0, &n_head, err, err_size) ||
+        key_u32(f, a, "attention.head_count_kv", 0, n_head, &n_head_kv, err, err_size) ||
+        key_u32(f, a, "context_length", 1, 0, &n_ctx, err, err_size) ||
+        key_f32(f, a, "attention.layer_norm_rms_epsilon", 1, 0, &hp->norm_eps, err, err_size) ||
+        key_f32(f, a, "rope.freq_base", 0, hp->arch == ENG_ARCH_QWEN2 ? 1e6f : 1e4f,
+                &hp->rope_base, err, err_size))
+        return -1;
+    if (n_head == 0 || n_embd > (1u << 20) || n_layer > 4096 || n_ff > (1u << 22) ||
+        n_head > 4096 || n_head_kv > 4096) {
+        snprintf(err, err_size, "%s: implausible hyper-parameters (n_embd %u, n_layer %u, n_head %u)",
+                 gguf_path(f), n_embd, n_layer, n_head);
+        return -1;
+    }
+    if (key_u32(f, a, "attention.key_length", 0, n_embd / n_head, &head_dim, err, err_size) ||
+        key_u32(f, a, "rope.dimension_count", 0, head_dim, &n_rot, err, err_size))
+        return -1;
+    hp->n_embd = (int)n_embd;
+    hp->n_layer = (int)n_layer;
+    hp->n_ff = (int)n_ff;
+    hp->n_head = (int)n_head;
+    hp->n_head_kv = (int)n_head_kv;
+    hp->n_ctx_train = n_ctx > (1u << 30) ? (1 << 30) : (int)n_ctx;
+    hp->head_dim = head_dim > 65536 ? 0 : (int)head_dim;
+    hp->n_rot = n_rot > 65536 ? 0 : (int)n_rot;
+    if (read_rope_scaling(f, a, hp, err, err_size) != 0) return -1;
+    return check_hparams(f, hp, err, err_size);
+}
+
+/* ---- tensors ------------------------------------------------------------------- */
+
+static int find_weight(const gguf_file *f, const char *name, int64_t n_in, int64_t n_out,
+                       int optional, eng_weight *out, char *err, size_t err_size)
+{
+    const gguf_tensor *t = gguf_find_tensor(f, name);
+    memset(out, 0, sizeof *out);
+    if (!t) {
+        if (optional) return 0;
+        snprintf(err, err_size, "%s: tensor '%s' is missing", gguf_path(f), name);
+        return -1;
+    }
+    if (t->ne[0] != (uint64_t)n_in || t->ne[1] != (uint64_t)n_out || t->ne[2] != 1 || t->ne[3] != 1) {
+        snprintf(err, err_size, "%s: tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%lld, %lld]",
+                 gguf_path(f), name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                 (unsigned long long)t->ne[2], (unsigned long long)t->ne[3],
+                 (long long)n_in, (long long)n_out);
+        return -1;
+    }
+    const quant_traits *tr = quant_get_traits(t->type);
+    if (!tr || !tr->vec_dot || !tr->dequantize_row || n_in % tr->block_size != 0) {
+        snprintf(err, err_size, "%s: tensor '%s' has type %s, which has no kernels for rows of %lld",
+                 gguf_path(f), name, slm_type_name(t->type) ? slm_type_name(t->type) : "unknown",
+                 (long long)n_in);
+        return -1;
+    }
+    out->data = t->data;
+    out->type = t->type;
+    out->n_in = n_in;
+    out->n_out = n_out;
+    out->row_bytes = (size_t)(n_in / tr->block_size) * tr->block_bytes;
+    out->traits = tr;
+    return 0;
+}
+
+/* A 1-D tensor of n elements, converted to an F32 copy (*out NULL if optional
+ * and absent). */
+static int load_vector(const gguf_file *f, const char *name, int64_t n, int optional,
+                       float **out, char *err, size_t err_size)
+{
+    eng_weight w;
+    *out = NULL;
+    if (find_weight(f, name, n, 1, optional, &w, err, err_size) != 0) return -1;
+    if (!w.data) return 0;
+    *out = malloc((size_t)n * sizeof(float));
+    if (!*out) {
+        snprintf(err, err_size, "%s: out of memory converting '%s'", gguf_path(f), name);
+        return -1;
+    }
+    w.traits->dequantize_row(w.data, *out, n);
+    return 0;
+}
+
+static int load_attention(const gguf_file *f, const eng_hparams *hp, int il, eng_layer *l,
+                          char *err, size_t err_size)
+{
+    char name[96];
+    int64_t e = hp->n_embd, q = (int64_t)hp->n_head * hp->head_dim;
+    int64_t kv = (int64_t)hp->n_head_kv * hp->head_dim;
+#define T(suffix) (snprintf(name, sizeof name, "blk.%d.%s", il, suffix), name)
+    if (load_vector(f, T("attn_norm.weight"), e, 0, &l->attn_norm, err, err_size)) return -1;
+    if (hp->arch == ENG_ARCH_PHI3) {
+        if (find_weight(f, T("attn_qkv.weight"), e, q + 2 * kv, 0, &l->wqkv, err, err_size)) return -1;
+    } else {
+        if (find_weight(f, T("attn_q.weight"), e, q, 0, &l->wq, err, err_size) ||
+            find_weight(f, T("attn_k.weight"), e, kv, 0, &l->wk, err, err_size) ||
+            find_weight(f, T("attn_v.weight"), e, kv, 0, &l->wv, err, err_size))
+            return -1;
+        if (load_vector(f, T("attn_q.bias"), q, 1, &l->bq, err, err_size) ||
+            load_vector(f, T("attn_k.bias"), kv, 1, &l->bk, err, err_size) ||
+            load_vector(f, T("attn_v.bias"), kv, 1, &l->bv, err, err_size))
+            return -1;
+    }
+    return find_weight(f, T("attn_output.weight"), q, e, 0, &l->wo, err, err_size);
+}
+
+static int load_ffn(const gguf_file *f, const eng_hparams *hp, int il, eng_layer *l,
+                    char *err, size_t err_size)
+{
+    char name[96];
+    int64_t e = hp->n_embd, ff = hp->n_ff;
+    if (load_vector(f, T("ffn_norm.weight"), e, 0, &l->ffn_norm, err, err_size)) return -1;
+    if (hp->arch == ENG_ARCH_PHI3) {
+        if (find_weight(f, T("ffn_up.weight"), e, 2 * ff, 0, &l->gate_up, err, err_size)) return -1;
+    } else if (find_weight(f, T("ffn_gate.weight"), e, ff, 0, &l->gate, err, err_size) ||
+               find_weight(f, T("ffn_up.weight"), e, ff, 0, &l->up, err, err_size)) {
+        return -1;
+    }
+    return find_weight(f, T("ffn_down.weight"), ff, e, 0, &l->down, err, err_size);
+#undef T
+}
+
+static int load_tensors(slm_model *m, char *err, size_t err_size)
+{
+    const gguf_file *f = m->file;
+    eng_hparams *hp = &m->hp;
+    const gguf_tensor *embd = gguf_find_tensor(f, "token_embd.weight");
+    if (!embd) {
+        snprintf(err, err_size, "%s: tensor 'token_embd.weight' is missing", gguf_path(f));
+        return -1;
+    }
+    if (embd->ne[1] == 0 || embd->ne[1] > (1u << 24)) {
+        snprintf(err, err_size, "%s: tensor 'token_embd.weight' has an implausible vocabulary of %llu",
+                 gguf_path(f), (unsigned long long)embd->ne[1]);
+        return -1;
+    }
+    hp->n_vocab = (int)embd->ne[1];
+    if (find_weight(f, "token_embd.weight", hp->n_embd, hp->n_vocab, 0, &m->tok_embd, err, err_size) ||
+        find_weight(f, "output.weight", hp->n_embd, hp->n_vocab, 1, &m->output, err, err_size) ||
+        load_vector(f, "output_norm.weight", hp->n_embd, 0, &m->output_norm, err, err_size) ||
+        load_vector(f, "rope_freqs.weight", hp->n_rot / 2, 1, &m->rope_freq_factors, err, err_size))
+        return -1;
+    if (!m->output.data) m->output = m->tok_embd; /* tied embeddings */
+    m->layers = calloc((size_t)hp->n_layer, sizeof *m->layers);
+    if (!m->layers) {
+        snprintf(err, err_size, "%s: out of memory", gguf_path(f));
+        return -1;
+    }
+    for (int il = 0; il < hp->n_layer; il++) {
+        if (load_attention(f, hp, il, &m->layers[il], err, err_size) ||
+            load_ffn(f, hp, il, &m->layers[il], err, err_size))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- info (until engine/model_info.c provides eng_model_info_fill) ---- */
+
+static void copy_str(const gguf_file *f, const char *key, char *dst, size_t size)
+{
+    gguf_str s;
+    dst[0] = 0;
+    if (gguf_get_str(f, key, &s) != 0) return;
+    size_t n = s.len < size - 1 ? (size_t)s.len : size - 1;
+    memcpy(dst, s.data, n);
+    dst[n] = 0;
+}
+
+static void fill_info(const slm_model *m, const char *path, slm_model_info *info)
+{
+    const gguf_file *f = m->file;
+    memset(info, 0, sizeof *info);
+    snprintf(info->path, sizeof info->path, "%s", path);
+    copy_str(f, "general.name", info->name, sizeof info->name);
+    copy_str(f, "general.architecture", info->arch, sizeof info->arch);
+    copy_str(f, "tokenizer.ggml.model", info->tokenizer_model, sizeof info->tokenizer_model);
+    copy_str(f, "tokenizer.ggml.pre", info->tokenizer_pre, sizeof info->tokenizer_pre);
+    info->gguf_version = gguf_version(f);
+    info->file_bytes = gguf_file_size(f);
+    for (int64_t i = 0; i < gguf_n_tensors(f); i++) {
+        const gguf_tensor *t = gguf_tensor_at(f, i);
+        info->n_params += t->n_elements;
+        info->tensor_bytes += t->n_bytes;
+        if ((int)t->type >= 0 && (int)t->type < SLM_TYPE_COUNT) {
+            info->type_bytes[t->type] += t->n_bytes;
+            info->type_tensors[t->type]++;
+        }
+    }
+    info->n_ctx_train = (uint32_t)m->hp.n_ctx_train;
+    info->n_embd = (uint32_t)m->hp.n_embd;
+    info->n_layer = (uint32_t)m->hp.n_layer;
+    info->n_head = (uint32_t)m->hp.n_head;
+    info->n_head_kv = (uint32_t)m->hp.n_head_kv;
+    info->n_ff = (uint32_t)m->hp.n_ff;
+    info->n_vocab = (uint32_t)m->hp.n_vocab;
+    info->n_rot = (uint32_t)m->hp.n_rot;
+    info->rope_freq_base = m->hp.rope_base;
+    info->norm_rms_eps = m->hp.norm_eps;
+    info->has_chat_template = gguf_find_key(f, "tokenizer.chat_template") >= 0;
+    int synthetic = 0;
+    info->synthetic = gguf_get_bool(f, "slmbench.synthetic", &synthetic) == 0 && synthetic;
+}
+
+/* ---- public ---------------------------------------------------------------------- */
+
+static void free_layer(eng_layer *l)
+{
+    free(l->attn_norm);
+    free(l->ffn_norm);
+    free(l->bq);
+    free(l->bk);
+    free(l->bv);
+}
+
+void slm_model_free(slm_model *model)
+{
+    if (!model) return;
+    if (model->layers) {
+        for (int il = 0; il < model->hp.n_layer; il++) free_layer(&model->layers[il]);
+        free(model->layers);
+    }
+    free(model->output_norm);
+    free(model->rope_freq_factors);
+    tok_vocab_free(model->vocab);
+    gguf_close(model->file);
+    free(model);
+}
+
+int slm_model_load(const char *path, slm_model **out, char *err, size_t err_size)
+{
+    *out = NULL;
+    slm_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, err_size, "%s: out of memory", path);
+        return -1;
+    }
+    if (gguf_open(path, &m->file, err, err_size) != 0 ||
+        read_hparams(m->file, &m->hp, err, err_size) != 0 ||
+        load_tensors(m, err, err_size) != 0 ||
+        tok_vocab_load(m->file, path, &m->vocab, err, err_size) != 0) {
+        slm_model_free(m);
+        return -1;
+    }
+    fill_info(m, path, &m->info);
+    *out = m;
+    return 0;
+}
+
+void slm_model_get_info(const slm_model *model, slm_model_info *out)
+{
+    *out = model->info;
+}
+
+int slm_n_vocab(const slm_model *model) { return model->hp.n_vocab; }
+const tok_vocab *eng_model_vocab(const slm_model *model) { return model->vocab; }
+const gguf_file *eng_model_gguf(const slm_model *model) { return model->file; }
+const char *eng_model_path(const slm_model *model) { return gguf_path(model->file); }
+
+static uint64_t weight_bytes(const eng_weight *w)
+{
+    return w->data ? (uint64_t)w->row_bytes * (uint64_t)w->n_out : 0;
+}
+
+uint64_t eng_model_decode_bytes(const slm_model *model)
+{
+    uint64_t total = weight_bytes(&model->output);
+    for (int il = 0; il < model->hp.n_layer; il++) {
+        const eng_layer *l = &model->layers[il];
+        const eng_weight *ws[] = {&l->wq, &l->wk, &l->wv, &l->wqkv, &l->wo,
+                                  &l->gate, &l->up, &l->gate_up, &l->down};
+        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) total += weight_bytes(ws[i]);
+    }
+    return total;
+}
