@@ -103,6 +103,9 @@ const gguf_tensor *gguf_find_tensor(const gguf_file *file, const char *name); /*
 /* Bytes of n elements of type (n must be a multiple of the block size); 0 for
  * an unknown type or a bad count. Checks for overflow. */
 uint64_t gguf_type_bytes(slm_type type, uint64_t n);
+/* Elements per block and bytes per block of type; 0 for an unknown type. */
+uint32_t gguf_type_block_elements(slm_type type);
+uint32_t gguf_type_block_bytes(slm_type type);
 
 /* Compares a gguf_str with a C string. */
 int gguf_str_eq(gguf_str s, const char *c);
