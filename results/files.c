@@ -1,0 +1,185 @@
+/*
+ * files.c — durable file output and process facts for results: atomic writes
+ * (temp + fsync + rename + directory fsync), SHA-256 of model files through
+ * OpenSSL's EVP interface, mkdir -p, UTC timestamps and peak RSS.
+ *
+ * Invariant: on any failure the destination file is untouched and the temp
+ * file is removed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "results/results.h"
+
+void res_utc_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+uint64_t res_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void res_add_unavailable(cJSON *object, const char *name, const char *reason)
+{
+    char text[320];
+    snprintf(text, sizeof text, "unavailable: %s", reason && *reason ? reason : "not measured");
+    cJSON_AddStringToObject(object, name, text);
+}
+
+int res_is_unavailable(const cJSON *item)
+{
+    return cJSON_IsString(item) && !strncmp(item->valuestring, "unavailable", 11);
+}
+
+long long res_rss_peak_bytes(char *err, size_t err_size)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) {
+        snprintf(err, err_size, "/proc/self/status: %s", strerror(errno));
+        return -1;
+    }
+    char line[256];
+    long long kib = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) {
+            kib = atoll(line + 6);
+            break;
+        }
+    fclose(f);
+    if (kib < 0)
+        snprintf(err, err_size, "/proc/self/status: no VmHWM line");
+    return kib < 0 ? -1 : kib * 1024;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void fsync_parent_dir(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd); /* best effort: some filesystems refuse directory fsync */
+        close(fd);
+    }
+}
+
+int res_write_file_atomic(const char *path, const char *data, size_t len,
+                          char *err, size_t err_size)
+{
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
+        snprintf(err, err_size, "%s: path too long", path);
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, err_size, "%s: cannot create: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        snprintf(err, err_size, "%s: write failed: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, err_size, "%s: cannot replace: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    fsync_parent_dir(path);
+    return 0;
+}
+
+int res_sha256_file(const char *path, char hex[65], char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int status = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    static const size_t chunk = 1 << 20;
+    unsigned char *buf = malloc(chunk);
+    size_t n;
+    while (status == 0 && buf && (n = fread(buf, 1, chunk, f)) > 0)
+        if (EVP_DigestUpdate(md, buf, n) != 1)
+            status = -1;
+    if (!buf || ferror(f))
+        status = -1;
+    unsigned char digest[32];
+    unsigned int digest_len = 0;
+    if (status == 0 && EVP_DigestFinal_ex(md, digest, &digest_len) != 1)
+        status = -1;
+    for (unsigned i = 0; status == 0 && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (status != 0)
+        snprintf(err, err_size, "%s: cannot compute SHA-256 (read or digest failure)", path);
+    free(buf);
+    EVP_MD_CTX_free(md);
+    fclose(f);
+    return status;
+}
+
+int res_make_dir(const char *path, char *err, size_t err_size)
+{
+    char buf[4096];
+    if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf) {
+        snprintf(err, err_size, "%s: path too long", path);
+        return -1;
+    }
+    for (char *p = buf + 1; ; p++) {
+        int end = *p == '\0';
+        if (*p == '/' || end) {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+                snprintf(err, err_size, "%s: cannot create directory: %s", buf, strerror(errno));
+                return -1;
+            }
+            if (end)
+                break;
+            *p = '/';
+        }
+    }
+    if (access(path, W_OK | X_OK) != 0) {
+        snprintf(err, err_size, "%s: directory not writable: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
