@@ -1,0 +1,408 @@
+/*
+ * forward.c — the transformer forward pass for llama, qwen2 and phi3, read top
+ * to bottom in eng_forward_batch:
+ *
+ *   x = embed(tokens)
+ *   for each layer:
+ *       h = rmsnorm(x) * attn_norm
+ *       q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv)    (phi3: one fused Wqkv)
+ *       rope(q, k); append k, v to the KV cache
+ *       x += attention(q, cache) Wo                        (causal, GQA)
+ *       h = rmsnorm(x) * ffn_norm
+ *       x += (silu(h Wgate) * (h Wup)) Wdown               (phi3: fused Wgate|up)
+ *   logits = rmsnorm(x) * output_norm Woutput
+ *
+ * Matrix products run on the pool: the rows of a weight are split across
+ * threads and every weight row is multiplied with all the batch's activation
+ * rows while it is in cache, so prefill reads each weight once per batch. The
+ * activations are converted to the weight type's vec_dot_type once per row.
+ * F16/BF16 weights whose kernels want half-precision activations are instead
+ * widened row by row to F32, keeping F32 precision (accuracy targets of issue
+ * #2); F32 weights read the F32 activations directly.
+ * Attention splits heads across threads. Everything else (norms, rope, cache
+ * writes, residuals) is O(n_embd) per token and runs on the calling thread.
+ */
+#include "context.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "quant.h"
+
+enum { ROW_BLOCK = 16 }; /* weight rows kept hot while the batch rows stream by */
+
+/* ---- matrix products ------------------------------------------------------------- */
+
+typedef struct matmul_part {
+    const eng_weight *weight;
+    float *out;            /* column 0 of this weight's outputs in row 0 */
+    const void *act;       /* converted inputs, act_stride bytes apart */
+    size_t act_stride;
+    int widen;             /* F16/BF16 weight row widened to F32 */
+} matmul_part;
+
+typedef struct matmul_job {
+    matmul_part parts[ENG_ACT_SLOTS];
+    int n_parts;
+    int n_rows;            /* batch rows */
+    size_t out_ld;         /* floats between batch rows of the outputs */
+    int64_t total_out;     /* sum of the parts' n_out */
+    const quant_traits *f32;
+    eng_thread_scratch *scratch;
+} matmul_job;
+
+static int needs_widening(const eng_weight *w)
+{
+    return (w->type == SLM_TYPE_F16 || w->type == SLM_TYPE_BF16) &&
+           w->traits->vec_dot_type != SLM_TYPE_F32;
+}
+
+static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1)
+{
+    const eng_weight *w = p->weight;
+    const char *wdata = w->data;
+    for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
+        int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+        for (int b = 0; b < job->n_rows; b++) {
+            const char *act = (const char *)p->act + (size_t)b * p->act_stride;
+            float *out = p->out + (size_t)b * job->out_ld;
+            for (int64_t r = rb; r < re; r++)
+                w->traits->vec_dot(w->n_in, &out[r], wdata + (size_t)r * w->row_bytes, act);
+        }
+    }
+}
+
+static void matmul_rows_widened(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1,
+                                float *row)
+{
+    const eng_weight *w = p->weight;
+    for (int64_t r = r0; r < r1; r++) {
+        w->traits->dequantize_row((const char *)w->data + (size_t)r * w->row_bytes, row, w->n_in);
+        for (int b = 0; b < job->n_rows; b++) {
+            const char *act = (const char *)p->act + (size_t)b * p->act_stride;
+            job->f32->vec_dot(w->n_in, &p->out[(size_t)b * job->out_ld + r], row, act);
+        }
+    }
+}
+
+static void matmul_task(void *arg, int ith, int nth)
+{
+    const matmul_job *job = arg;
+    int64_t per = (job->total_out + nth - 1) / nth;
+    per = (per + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+    int64_t start = per * ith, end = start + per < job->total_out ? start + per : job->total_out;
+    int64_t base = 0;
+    for (int i = 0; i < job->n_parts && start < end; i++) {
+        const matmul_part *p = &job->parts[i];
+        int64_t lo = start > base ? start - base : 0;
+        int64_t hi = end - base < p->weight->n_out ? end - base : p->weight->n_out;
+        if (lo < hi) {
+            if (p->widen) matmul_rows_widened(job, p, lo, hi, job->scratch[ith].weight_row);
+            else matmul_rows_quant(job, p, lo, hi);
+        }
+        base += p->weight->n_out;
+    }
+}
+
+/* Converts in[n_rows][n_in] (in_ld floats apart) for each part, sharing one
+ * conversion between parts whose kernels want the same activation type. */
+static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, size_t in_ld)
+{
+    slm_type converted[ENG_ACT_SLOTS];
+    for (int i = 0; i < job->n_parts; i++) {
+        matmul_part *p = &job->parts[i];
+        const eng_weight *w = p->weight;
+        p->widen = needs_widening(w);
+        slm_type want = p->widen ? SLM_TYPE_F32 : w->traits->vec_dot_type;
+        converted[i] = want;
+        if (want == SLM_TYPE_F32) {
+            p->act = in;
+            p->act_stride = in_ld * sizeof(float);
+            continue;
+        }
+        int shared = -1;
+        for (int j = 0; j < i && shared < 0; j++)
+            if (converted[j] == want && job->parts[j].weight->n_in == w->n_in) shared = j;
+        p->act_stride = ctx->act_row_bytes;
+        if (shared >= 0) {
+            p->act = job->parts[shared].act;
+            continue;
+        }
+        const quant_traits *to = quant_get_traits(want);
+        p->act = ctx->act[i];
+        for (int b = 0; b < job->n_rows; b++)
+            to->quantize_row(in + (size_t)b * in_ld, (char *)ctx->act[i] + (size_t)b * ctx->act_row_bytes,
+                             w->n_in);
+    }
+}
+
+/* out[b][col..] = in[b] . W for up to ENG_ACT_SLOTS weights sharing an input:
+ * weights[i] writes at column cols[i] of out (out_ld floats per batch row). */
+static void matmul(slm_context *ctx, const eng_weight *const *weights, const int64_t *cols, int n_weights,
+                   const float *in, size_t in_ld, float *out, size_t out_ld, int n_rows)
+{
+    matmul_job job;
+    memset(&job, 0, sizeof job);
+    job.n_parts = n_weights;
+    job.n_rows = n_rows;
+    job.out_ld = out_ld;
+    job.f32 = quant_get_traits(SLM_TYPE_F32);
+    job.scratch = ctx->thread_scratch;
+    for (int i = 0; i < n_weights; i++) {
+        job.parts[i].weight = weights[i];
+        job.parts[i].out = out + cols[i];
+        job.total_out += weights[i]->n_out;
+    }
+    matmul_prepare(ctx, &job, in, in_ld);
+    eng_pool_run(ctx->pool, matmul_task, &job);
+}
+
+static void matmul1(slm_context *ctx, const eng_weight *w, const float *in, size_t in_ld,
+                    float *out, size_t out_ld, int n_rows)
+{
+    const eng_weight *ws[1] = {w};
+    const int64_t cols[1] = {0};
+    matmul(ctx, ws, cols, 1, in, in_ld, out, out_ld, n_rows);
+}
+
+/* ---- element-wise pieces ------------------------------------------------------------ */
+
+static void rmsnorm(float *out, const float *x, const float *weight, int n, float eps)
+{
+    double ss = 0.0;
+    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    float scale = (float)(1.0 / sqrt(ss / n + eps));
+    for (int i = 0; i < n; i++) out[i] = x[i] * scale * weight[i];
+}
+
+static void add_bias(float *x, const float *bias, int n)
+{
+    if (!bias) return;
+    for (int i = 0; i < n; i++) x[i] += bias[i];
+}
+
+static void rope_tables(slm_context *ctx, int n_tokens)
+{
+    const eng_hparams *hp = &ctx->model->hp;
+    int half = hp->n_rot / 2;
+    for (int b = 0; b < n_tokens; b++) {
+        double pos = (double)(ctx->n_past + b) * hp->rope_pos_scale;
+        for (int i = 0; i < half; i++) {
+            double theta = pos * ctx->inv_freq[i];
+            ctx->rope_cos[(size_t)b * half + i] = (float)cos(theta);
+            ctx->rope_sin[(size_t)b * half + i] = (float)sin(theta);
+        }
+    }
+}
+
+/* Rotates the first n_rot dimensions of each of n_heads heads of one token. */
+static void rope_apply(const eng_hparams *hp, float *vec, int n_heads, const float *cosv, const float *sinv)
+{
+    int half = hp->n_rot / 2;
+    for (int h = 0; h < n_heads; h++) {
+        float *v = vec + (size_t)h * hp->head_dim;
+        for (int i = 0; i < half; i++) {
+            int a = hp->rope_kind == ENG_ROPE_NEOX ? i : 2 * i;
+            int b = hp->rope_kind == ENG_ROPE_NEOX ? i + half : 2 * i + 1;
+            float x0 = v[a], x1 = v[b];
+            v[a] = x0 * cosv[i] - x1 * sinv[i];
+            v[b] = x0 * sinv[i] + x1 * cosv[i];
+        }
+    }
+}
+
+static size_t cache_offset(const slm_context *ctx, int layer, int kv_head, int pos)
+{
+    const eng_hparams *hp = &ctx->model->hp;
+    return (((size_t)layer * hp->n_head_kv + kv_head) * ctx->n_ctx + pos) * hp->head_dim;
+}
+
+static void cache_store(slm_context *ctx, void *cache, size_t offset, const float *src, int n)
+{
+    if (ctx->params.kv_type == SLM_KV_F32)
+        memcpy((float *)cache + offset, src, (size_t)n * sizeof(float));
+    else
+        quant_f32_to_f16_row(src, (quant_f16 *)cache + offset, n);
+}
+
+/* Biases, rope, and the cache append for the batch's q/k/v rows. */
+static void qkv_finish(slm_context *ctx, const eng_layer *l, int layer, int n_tokens, size_t ld)
+{
+    const eng_hparams *hp = &ctx->model->hp;
+    int n_q = hp->n_head * hp->head_dim, n_kv = hp->n_head_kv * hp->head_dim, half = hp->n_rot / 2;
+    for (int b = 0; b < n_tokens; b++) {
+        float *q = ctx->qkv + (size_t)b * ld, *k = q + n_q, *v = k + n_kv;
+        add_bias(q, l->bq, n_q);
+        add_bias(k, l->bk, n_kv);
+        add_bias(v, l->bv, n_kv);
+        rope_apply(hp, q, hp->n_head, ctx->rope_cos + (size_t)b * half, ctx->rope_sin + (size_t)b * half);
+        rope_apply(hp, k, hp->n_head_kv, ctx->rope_cos + (size_t)b * half, ctx->rope_sin + (size_t)b * half);
+        for (int h = 0; h < hp->n_head_kv; h++) {
+            size_t off = cache_offset(ctx, layer, h, ctx->n_past + b);
+            cache_store(ctx, ctx->k_cache, off, k + (size_t)h * hp->head_dim, hp->head_dim);
+            cache_store(ctx, ctx->v_cache, off, v + (size_t)h * hp->head_dim, hp->head_dim);
+        }
+    }
+}
+
+/* ---- attention ------------------------------------------------------------------------ */
+
+typedef struct attention_job {
+    slm_context *ctx;
+    int layer, n_tokens;
+    size_t qkv_ld;
+} attention_job;
+
+/* Keys or values of one kv head for positions [0, n) as F32 (the cache itself
+ * when it is F32). */
+static const float *cache_head_f32(const slm_context *ctx, const void *cache, int layer, int kv_head,
+                                   int n, float *scratch)
+{
+    size_t off = cache_offset(ctx, layer, kv_head, 0);
+    if (ctx->params.kv_type == SLM_KV_F32) return (const float *)cache + off;
+    quant_f16_to_f32_row((const quant_f16 *)cache + off, scratch, (int64_t)n * ctx->model->hp.head_dim);
+    return scratch;
+}
+
+static void softmax(float *x, int n)
+{
+    float max = x[0];
+    for (int i = 1; i < n; i++) max = x[i] > max ? x[i] : max;
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += x[i];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int i = 0; i < n; i++) x[i] *= inv;
+}
+
+/* One query row against keys/values [0, n_visible). */
+static void attend(const float *q, const float *keys, const float *values, int n_visible, int head_dim,
+                   float *scores, float *out, const quant_traits *f32)
+{
+    float scale = 1.0f / sqrtf((float)head_dim);
+    for (int t = 0; t < n_visible; t++) {
+        f32->vec_dot(head_dim, &scores[t], keys + (size_t)t * head_dim, q);
+        scores[t] *= scale;
+    }
+    softmax(scores, n_visible);
+    memset(out, 0, (size_t)head_dim * sizeof(float));
+    for (int t = 0; t < n_visible; t++) {
+        const float *v = values + (size_t)t * head_dim;
+        float s = scores[t];
+        for (int i = 0; i < head_dim; i++) out[i] += s * v[i];
+    }
+}
+
+static void attention_task(void *arg, int ith, int nth)
+{
+    const attention_job *job = arg;
+    slm_context *ctx = job->ctx;
+    const eng_hparams *hp = &ctx->model->hp;
+    eng_thread_scratch *s = &ctx->thread_scratch[ith];
+    const quant_traits *f32 = quant_get_traits(SLM_TYPE_F32);
+    int group = hp->n_head / hp->n_head_kv, n_q = hp->n_head * hp->head_dim;
+    int n_total = ctx->n_past + job->n_tokens;
+    int cached_kv = -1;
+    const float *keys = NULL, *values = NULL;
+    for (int h = ith; h < hp->n_head; h += nth) {
+        int kv = h / group;
+        if (kv != cached_kv) {
+            keys = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
+            values = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
+            cached_kv = kv;
+        }
+        for (int b = 0; b < job->n_tokens; b++) {
+            const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
+            float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
+            attend(q, keys, values, ctx->n_past + b + 1, hp->head_dim, s->scores, out, f32);
+        }
+    }
+}
+
+/* ---- blocks ------------------------------------------------------------------------------ */
+
+static void attention_block(slm_context *ctx, int layer, int n_tokens)
+{
+    const slm_model *m = ctx->model;
+    const eng_hparams *hp = &m->hp;
+    const eng_layer *l = &m->layers[layer];
+    int n_q = hp->n_head * hp->head_dim, n_kv = hp->n_head_kv * hp->head_dim;
+    size_t qkv_ld = (size_t)n_q + 2 * (size_t)n_kv, e = (size_t)hp->n_embd;
+    for (int b = 0; b < n_tokens; b++)
+        rmsnorm(ctx->xb + b * e, ctx->x + b * e, l->attn_norm, hp->n_embd, hp->norm_eps);
+    if (l->wqkv.data) {
+        matmul1(ctx, &l->wqkv, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens);
+    } else {
+        const eng_weight *ws[3] = {&l->wq, &l->wk, &l->wv};
+        const int64_t cols[3] = {0, n_q, (int64_t)n_q + n_kv};
+        matmul(ctx, ws, cols, 3, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens);
+    }
+    qkv_finish(ctx, l, layer, n_tokens, qkv_ld);
+    attention_job job = {ctx, layer, n_tokens, qkv_ld};
+    eng_pool_run(ctx->pool, attention_task, &job);
+    matmul1(ctx, &l->wo, ctx->att, (size_t)n_q, ctx->xb2, e, n_tokens);
+    for (size_t i = 0; i < (size_t)n_tokens * e; i++) ctx->x[i] += ctx->xb2[i];
+}
+
+static float silu(float x) { return x / (1.0f + expf(-x)); }
+
+static void ffn_block(slm_context *ctx, int layer, int n_tokens)
+{
+    const slm_model *m = ctx->model;
+    const eng_hparams *hp = &m->hp;
+    const eng_layer *l = &m->layers[layer];
+    size_t e = (size_t)hp->n_embd, ff = (size_t)hp->n_ff;
+    for (int b = 0; b < n_tokens; b++)
+        rmsnorm(ctx->xb + b * e, ctx->x + b * e, l->ffn_norm, hp->n_embd, hp->norm_eps);
+    if (l->gate_up.data) {
+        matmul1(ctx, &l->gate_up, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens);
+    } else {
+        const eng_weight *ws[2] = {&l->gate, &l->up};
+        const int64_t cols[2] = {0, (int64_t)ff};
+        matmul(ctx, ws, cols, 2, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens);
+    }
+    for (int b = 0; b < n_tokens; b++) {
+        const float *gate = ctx->ffn + b * 2 * ff, *up = gate + ff;
+        float *act = ctx->ffn_act + b * ff;
+        for (size_t i = 0; i < ff; i++) act[i] = silu(gate[i]) * up[i];
+    }
+    matmul1(ctx, &l->down, ctx->ffn_act, ff, ctx->xb2, e, n_tokens);
+    for (size_t i = 0; i < (size_t)n_tokens * e; i++) ctx->x[i] += ctx->xb2[i];
+}
+
+static void embed(slm_context *ctx, const int32_t *tokens, int n_tokens)
+{
+    const eng_weight *w = &ctx->model->tok_embd;
+    for (int b = 0; b < n_tokens; b++)
+        w->traits->dequantize_row((const char *)w->data + (size_t)tokens[b] * w->row_bytes,
+                                  ctx->x + (size_t)b * w->n_in, w->n_in);
+}
+
+static void output_block(slm_context *ctx, int n_tokens, float *logits_out)
+{
+    const slm_model *m = ctx->model;
+    const eng_hparams *hp = &m->hp;
+    size_t e = (size_t)hp->n_embd, nv = (size_t)hp->n_vocab;
+    int first = logits_out ? 0 : n_tokens - 1;
+    int rows = n_tokens - first;
+    for (int b = 0; b < rows; b++)
+        rmsnorm(ctx->xb + b * e, ctx->x + (size_t)(first + b) * e, m->output_norm, hp->n_embd, hp->norm_eps);
+    float *dest = logits_out ? logits_out : ctx->logits;
+    matmul1(ctx, &m->output, ctx->xb, e, dest, nv, rows);
+    if (logits_out) memcpy(ctx->logits, logits_out + (size_t)(n_tokens - 1) * nv, nv * sizeof(float));
+    ctx->have_logits = 1;
+}
+
+void eng_forward_batch(slm_context *ctx, const int32_t *tokens, int n_tokens, float *logits_out)
+{
+    embed(ctx, tokens, n_tokens);
+    rope_tables(ctx, n_tokens);
+    for (int layer = 0; layer < ctx->model->hp.n_layer; layer++) {
+        attention_block(ctx, layer, n_tokens);
+        ffn_block(ctx, layer, n_tokens);
+    }
+    output_block(ctx, n_tokens, logits_out);
+    ctx->n_past += n_tokens;
+}
