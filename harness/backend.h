@@ -23,6 +23,7 @@
 #ifndef BACKEND_H
 #define BACKEND_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,16 +43,20 @@ typedef enum backend_stop_reason {
 const char *backend_stop_reason_name(backend_stop_reason reason);
 
 typedef struct backend_request {
+    /* A backend with a chat format (a local model with a chat template, the
+     * openai backend) sends system + user; one without (a base model, or
+     * --no-chat-template) sends raw_prompt as is. When user is NULL raw_prompt
+     * is always used; when raw_prompt is NULL, system and user are joined. */
     const char *system;       /* system message, may be NULL */
-    const char *user;         /* the user turn; rendered with the chat template */
-    const char *raw_prompt;   /* if not NULL: sent as is, no chat template (system/user ignored) */
+    const char *user;         /* the user turn */
+    const char *raw_prompt;   /* plain-text prompt for models without a chat format */
     int max_new_tokens;
     const char *stop[BACKEND_MAX_STOP]; /* stop strings, NULL-terminated or n_stop entries */
     int n_stop;
     float temperature;        /* <= 0: greedy */
     uint64_t seed;
     /* Set by the runner's signal handler; the backend stops at the next token. May be NULL. */
-    volatile const int *cancel;
+    volatile const sig_atomic_t *cancel;
     void (*on_prefill_start)(void *hook_user);
     void (*on_first_token)(void *hook_user);
     void *hook_user;
