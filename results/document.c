@@ -189,11 +189,13 @@ static cJSON *type_mix_object(const slm_model_info *info)
     return mix;
 }
 
-int res_model_describe(const char *path, const slm_model_info *info, cJSON *model,
-                       char *err, size_t err_size)
+int res_model_describe(const char *path, const slm_model_info *info, const char *sha256,
+                       cJSON *model, char *err, size_t err_size)
 {
     char sha[65];
-    if (res_sha256_file(path, sha, err, err_size) != 0)
+    if (sha256 && *sha256)
+        snprintf(sha, sizeof sha, "%s", sha256);
+    else if (res_sha256_file(path, sha, err, err_size) != 0)
         return -1;
     cJSON_AddStringToObject(model, "path", path);
     cJSON_AddStringToObject(model, "name", info->name);

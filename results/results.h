@@ -57,9 +57,10 @@ int res_document_save(cJSON *doc, const char *dir, char *err, size_t err_size);
 /* Writes the document alone to FILE atomically (bench -o FILE.json). */
 int res_document_write(cJSON *doc, const char *path, char *err, size_t err_size);
 
-/* Model object of the schema from a GGUF file: info + sha256. */
-int res_model_describe(const char *path, const slm_model_info *info, cJSON *model,
-                       char *err, size_t err_size);
+/* Model object of the schema from a GGUF file: info + sha256 (computed when
+ * sha256 is NULL or empty). */
+int res_model_describe(const char *path, const slm_model_info *info, const char *sha256,
+                       cJSON *model, char *err, size_t err_size);
 
 /* ---- runs and items ------------------------------------------------------------- */
 
