@@ -99,6 +99,7 @@ struct gguf_file {
     uint32_t version;
     uint32_t alignment;
     uint64_t data_offset;
+    uint64_t header_end;
     int64_t n_kv;
     gguf_kv *kv;
     uint64_t kv_hash_mask;
@@ -550,6 +551,7 @@ static int gguf_place_tensors(gguf_file *f, gguf_cursor *c)
 {
     uint64_t a = f->alignment;
     uint64_t end = c->pos;
+    f->header_end = end;
     f->data_offset = end + (a - end % a) % a;
     for (int64_t i = 0; i < f->n_tensors; i++) {
         gguf_tensor *t = &f->tensors[i];
@@ -691,6 +693,7 @@ uint32_t gguf_version(const gguf_file *f) { return f->version; }
 uint64_t gguf_file_size(const gguf_file *f) { return f->size; }
 uint32_t gguf_alignment(const gguf_file *f) { return f->alignment; }
 uint64_t gguf_data_offset(const gguf_file *f) { return f->data_offset; }
+uint64_t gguf_header_end(const gguf_file *f) { return f->header_end; }
 int64_t gguf_n_keys(const gguf_file *f) { return f->n_kv; }
 
 int64_t gguf_find_key(const gguf_file *f, const char *key)

@@ -69,6 +69,8 @@ uint32_t gguf_version(const gguf_file *file);
 uint64_t gguf_file_size(const gguf_file *file);
 uint32_t gguf_alignment(const gguf_file *file);
 uint64_t gguf_data_offset(const gguf_file *file);
+/* Offset just past the tensor infos, before the padding to the data section. */
+uint64_t gguf_header_end(const gguf_file *file);
 
 /* ---- metadata ---- */
 int64_t gguf_n_keys(const gguf_file *file);
@@ -126,6 +128,11 @@ int gguf_writer_set_array(gguf_writer *w, const char *key, gguf_value_type elem_
                           const void *data, uint64_t count); /* numeric element types */
 int gguf_writer_set_array_str(gguf_writer *w, const char *key,
                               const char *const *strings, uint64_t count);
+/* Any value, given as its serialized payload (the bytes that follow the type
+ * field in a GGUF file, e.g. for nested arrays). The payload is validated by
+ * the reader; a malformed one is a writer fault. */
+int gguf_writer_set_raw(gguf_writer *w, const char *key, gguf_value_type type,
+                        const void *payload, size_t bytes);
 /* Adds a tensor; data (n_bytes = gguf_type_bytes(type, elements)) is copied
  * unless data is NULL, in which case fill(user, dst, n_bytes) is called at write
  * time so huge synthetic models are never held in memory twice. */
