@@ -1,0 +1,19 @@
+/*
+ * compare_write.h — atomic text output for the decision commands (compare,
+ * history, carbon, route): reports, JUnit XML and gnuplot scripts.
+ *
+ * Invariant: the target is either left untouched or replaced whole — the text
+ * goes to a temporary file in the same directory, is fsync'ed, then renamed.
+ */
+#ifndef RES_COMPARE_WRITE_H
+#define RES_COMPARE_WRITE_H
+
+#include <stddef.h>
+
+int res_decision_write_file(const char *path, const char *text, size_t length, char *err,
+                            size_t err_size);
+
+/* Escapes &, <, >, " and ' for XML text and attributes; caller frees. NULL on OOM. */
+char *res_xml_escape(const char *text);
+
+#endif
