@@ -7,6 +7,7 @@
  * returning. Nothing here allocates per token: the forward pass only reads.
  */
 #include "model.h"
+#include "model_info.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -280,53 +281,6 @@ static int load_tensors(slm_model *m, char *err, size_t err_size)
     return 0;
 }
 
-/* ---- info (until engine/model_info.c provides eng_model_info_fill) ---- */
-
-static void copy_str(const gguf_file *f, const char *key, char *dst, size_t size)
-{
-    gguf_str s;
-    dst[0] = 0;
-    if (gguf_get_str(f, key, &s) != 0) return;
-    size_t n = s.len < size - 1 ? (size_t)s.len : size - 1;
-    memcpy(dst, s.data, n);
-    dst[n] = 0;
-}
-
-static void fill_info(const slm_model *m, const char *path, slm_model_info *info)
-{
-    const gguf_file *f = m->file;
-    memset(info, 0, sizeof *info);
-    snprintf(info->path, sizeof info->path, "%s", path);
-    copy_str(f, "general.name", info->name, sizeof info->name);
-    copy_str(f, "general.architecture", info->arch, sizeof info->arch);
-    copy_str(f, "tokenizer.ggml.model", info->tokenizer_model, sizeof info->tokenizer_model);
-    copy_str(f, "tokenizer.ggml.pre", info->tokenizer_pre, sizeof info->tokenizer_pre);
-    info->gguf_version = gguf_version(f);
-    info->file_bytes = gguf_file_size(f);
-    for (int64_t i = 0; i < gguf_n_tensors(f); i++) {
-        const gguf_tensor *t = gguf_tensor_at(f, i);
-        info->n_params += t->n_elements;
-        info->tensor_bytes += t->n_bytes;
-        if ((int)t->type >= 0 && (int)t->type < SLM_TYPE_COUNT) {
-            info->type_bytes[t->type] += t->n_bytes;
-            info->type_tensors[t->type]++;
-        }
-    }
-    info->n_ctx_train = (uint32_t)m->hp.n_ctx_train;
-    info->n_embd = (uint32_t)m->hp.n_embd;
-    info->n_layer = (uint32_t)m->hp.n_layer;
-    info->n_head = (uint32_t)m->hp.n_head;
-    info->n_head_kv = (uint32_t)m->hp.n_head_kv;
-    info->n_ff = (uint32_t)m->hp.n_ff;
-    info->n_vocab = (uint32_t)m->hp.n_vocab;
-    info->n_rot = (uint32_t)m->hp.n_rot;
-    info->rope_freq_base = m->hp.rope_base;
-    info->norm_rms_eps = m->hp.norm_eps;
-    info->has_chat_template = gguf_find_key(f, "tokenizer.chat_template") >= 0;
-    int synthetic = 0;
-    info->synthetic = gguf_get_bool(f, "slmbench.synthetic", &synthetic) == 0 && synthetic;
-}
-
 /* ---- public ---------------------------------------------------------------------- */
 
 static void free_layer(eng_layer *l)
@@ -361,13 +315,14 @@ int slm_model_load(const char *path, slm_model **out, char *err, size_t err_size
         return -1;
     }
     if (gguf_open(path, &m->file, err, err_size) != 0 ||
+        eng_model_info_fill(m->file, path, &m->info, err, err_size) != 0 ||
         read_hparams(m->file, &m->hp, err, err_size) != 0 ||
         load_tensors(m, err, err_size) != 0 ||
         tok_vocab_load(m->file, path, &m->vocab, err, err_size) != 0) {
         slm_model_free(m);
         return -1;
     }
-    fill_info(m, path, &m->info);
+    if (m->info.n_vocab == 0) m->info.n_vocab = (uint32_t)m->hp.n_vocab;
     *out = m;
     return 0;
 }
