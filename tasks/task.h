@@ -117,6 +117,9 @@ typedef struct task_prompt {
     char *user;     /* the user turn: few-shot examples + this item */
     char *raw;      /* plain-text prompt for non-chat (base) models */
 } task_prompt;
+/* Stop sequences: item->stop applies to raw prompts (a base model continues
+ * the text); chat answers end at the end-of-turn token and are trimmed with
+ * task_output_trim_chat (code answers may be fenced; the scorer extracts). */
 
 /* n_shots 0 = zero-shot; n_shots > 0 prepends up to that many fixed, original
  * worked examples for the item's task type (never items of the suite, so no
@@ -126,8 +129,10 @@ int task_prompt_build(const task_suite *suite, const task_item *item, int n_shot
                       task_prompt *out, char *err, size_t err_size);
 void task_prompt_free(task_prompt *prompt);
 
-/* Length of output up to (not including) the earliest stop sequence of item. */
+/* Length of output up to (not including) the earliest stop sequence of item
+ * (raw prompts), resp. the chat stop sequences of its type (chat prompts). */
 size_t task_output_trim(const task_item *item, const char *output);
+size_t task_output_trim_chat(const task_item *item, const char *output);
 
 /* ---- scoring ---------------------------------------------------------------- */
 

@@ -1,0 +1,279 @@
+/*
+ * task_code.c — turns a code completion into the program that is run, and
+ * runs it in the sandbox (tasks/sandbox.c): C is compiled with the system
+ * compiler and executed; Python runs under python3.
+ *
+ * Program = prompt + completion (+ closing braces a C completion cut at its
+ * "\n}" stop sequence lacks) + tests (+ "check(entry_point)" for HumanEval
+ * style tests). A chat answer in a ``` fence is unwrapped first; when it holds
+ * the whole function, that function replaces the prompt's (Python: defined
+ * after the prompt's stub so it wins; C: the prompt up to the signature line
+ * is kept for its #includes).
+ * Invariants: completions are never executed outside the sandbox; a missing
+ * compiler/interpreter yields status "unavailable", never pass or fail.
+ */
+#include "tasks/task_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct text_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} text_buf;
+
+static void buf_add(text_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *grown = realloc(b->data, cap);
+        if (!grown) {
+            b->failed = 1;
+            return;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void buf_str(text_buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+/* The contents of the first ``` fence (to the end if it is not closed), or
+ * NULL when there is none. */
+static char *unfence(const char *text)
+{
+    const char *open = strstr(text, "```");
+    if (!open)
+        return NULL;
+    const char *body = strchr(open, '\n');
+    if (!body)
+        return strdup("");
+    body++;
+    const char *close = strstr(body, "```");
+    return strndup(body, close ? (size_t)(close - body) : strlen(body));
+}
+
+/* Brace depth of C source, skipping comments, strings and char literals. */
+static int brace_depth(const char *s)
+{
+    int depth = 0;
+    for (const char *p = s; *p; p++) {
+        if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            if (!e)
+                break;
+            p = e + 1;
+        } else if (p[0] == '/' && p[1] == '/') {
+            while (p[1] && p[1] != '\n')
+                p++;
+        } else if (*p == '"' || *p == '\'') {
+            char q = *p;
+            for (p++; *p && *p != q; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (!*p)
+                break;
+        } else if (*p == '{') {
+            depth++;
+        } else if (*p == '}') {
+            depth--;
+        }
+    }
+    return depth;
+}
+
+/* 1 if code defines the entry point as a whole function. */
+static int defines_function(const task_item *item, const char *code)
+{
+    if (!item->entry_point)
+        return 0;
+    char needle[160];
+    if (item->type == TASK_CODE_PYTHON)
+        snprintf(needle, sizeof(needle), "def %s(", item->entry_point);
+    else
+        snprintf(needle, sizeof(needle), "%s(", item->entry_point);
+    const char *hit = strstr(code, needle);
+    return hit && (item->type == TASK_CODE_PYTHON || strchr(hit, '{') != NULL);
+}
+
+/* Start of the line in prompt that declares the entry point (C). */
+static size_t c_signature_offset(const task_item *item)
+{
+    char needle[160];
+    snprintf(needle, sizeof(needle), "%s(", item->entry_point);
+    const char *hit = strstr(item->prompt, needle);
+    if (!hit)
+        return 0;
+    while (hit > item->prompt && hit[-1] != '\n')
+        hit--;
+    return (size_t)(hit - item->prompt);
+}
+
+static void add_body(text_buf *b, const task_item *item, const char *code, int whole)
+{
+    const char *prompt = item->prompt ? item->prompt : "";
+    if (item->type == TASK_CODE_PYTHON) {
+        buf_str(b, prompt);
+        if (whole && item->prompt)
+            buf_str(b, "    pass\n\n");
+        buf_str(b, code);
+    } else {
+        buf_add(b, prompt, whole ? c_signature_offset(item) : strlen(prompt));
+        buf_str(b, code);
+        buf_str(b, "\n");
+        for (int depth = brace_depth(b->data); depth > 0; depth--)
+            buf_str(b, "}\n");
+    }
+}
+
+int task_code_program(const task_item *item, const char *completion, char **out,
+                      char *err, size_t err_size)
+{
+    *out = NULL;
+    char *fenced = unfence(completion);
+    const char *code = fenced ? fenced : completion;
+    int whole = item->prompt == NULL || (fenced && defines_function(item, code));
+    text_buf b = {0};
+    add_body(&b, item, code, whole);
+    buf_str(&b, "\n\n");
+    buf_str(&b, item->tests);
+    if (item->type == TASK_CODE_PYTHON && item->entry_point && strstr(item->tests, "def check(")) {
+        buf_str(&b, "\n\ncheck(");
+        buf_str(&b, item->entry_point);
+        buf_str(&b, ")\n");
+    }
+    free(fenced);
+    if (b.failed) {
+        free(b.data);
+        snprintf(err, err_size, "%s: out of memory building the program", item->id);
+        return -1;
+    }
+    *out = b.data;
+    return 0;
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+static void set_metrics(task_score *s, int passed, int compile_error, int timeout)
+{
+    static const char *const names[] = {"passed", "compile_error", "timeout"};
+    const int values[] = {passed, compile_error, timeout};
+    s->n_metrics = 3;
+    for (int i = 0; i < 3; i++) {
+        snprintf(s->metrics[i].name, sizeof(s->metrics[i].name), "%s", names[i]);
+        s->metrics[i].value = values[i];
+    }
+}
+
+/* First line of text that mentions "error" (or the first non-empty line). */
+static void first_error_line(const char *text, char *out, size_t size)
+{
+    const char *pick = NULL;
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        size_t len = strcspn(line, "\n");
+        if (!pick && len > 0)
+            pick = line;
+        if (memmem(line, len, "rror", 4)) {
+            pick = line;
+            break;
+        }
+    }
+    if (!pick) {
+        snprintf(out, size, "%s", "");
+        return;
+    }
+    snprintf(out, size, "%.*s", (int)strcspn(pick, "\n"), pick);
+}
+
+/* The last non-empty line (Python tracebacks end with the exception). */
+static void last_line(const char *text, char *out, size_t size)
+{
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        n--;
+    size_t start = n;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    snprintf(out, size, "%.*s", (int)(n - start), text + start);
+}
+
+static void classify(const task_item *item, const task_sandbox_result *r, int failed_step,
+                     task_score *s)
+{
+    int is_c = item->type == TASK_CODE_C;
+    if (r->outcome == TASK_SANDBOX_TIMEOUT) {
+        snprintf(s->status, sizeof(s->status), TASK_STATUS_TIMEOUT);
+        snprintf(s->detail, sizeof(s->detail), "%s after %.0f ms",
+                 is_c && failed_step == 0 ? "compilation timed out" : "timed out", r->wall_ms);
+        set_metrics(s, 0, 0, 1);
+        return;
+    }
+    if (failed_step < 0) {
+        snprintf(s->status, sizeof(s->status), TASK_STATUS_PASSED);
+        set_metrics(s, 1, 0, 0);
+        return;
+    }
+    int syntax = !is_c && (strstr(r->stderr_text, "SyntaxError") || strstr(r->stderr_text, "IndentationError"));
+    int compile_error = (is_c && failed_step == 0) || syntax;
+    snprintf(s->status, sizeof(s->status), "%s", compile_error ? TASK_STATUS_COMPILE_ERROR : TASK_STATUS_FAILED);
+    if (is_c && failed_step == 0)
+        first_error_line(r->stderr_text, s->detail, sizeof(s->detail));
+    else if (r->outcome == TASK_SANDBOX_SIGNALED)
+        snprintf(s->detail, sizeof(s->detail), "killed by signal %d", r->signal);
+    else
+        last_line(r->stderr_text, s->detail, sizeof(s->detail));
+    set_metrics(s, 0, compile_error, 0);
+}
+
+static void mark_unavailable(task_score *s, const char *program)
+{
+    snprintf(s->status, sizeof(s->status), TASK_STATUS_UNAVAILABLE);
+    snprintf(s->detail, sizeof(s->detail), "%s not found: code not executed", program);
+    s->n_metrics = 0;
+}
+
+int task_code_run(const task_item *item, const char *completion, const task_sandbox_config *config,
+                  task_score *s, char *err, size_t err_size)
+{
+    int is_c = item->type == TASK_CODE_C;
+    const char *tool = is_c ? config->cc : config->python;
+    if (!task_program_available(tool)) {
+        mark_unavailable(s, tool);
+        return 0;
+    }
+    char *program = NULL;
+    if (task_code_program(item, completion, &program, err, err_size) != 0)
+        return -1;
+    task_sandbox_file files[] = {{is_c ? "prog.c" : "prog.py", program}};
+    char *compile[] = {(char *)config->cc, "-std=gnu11", "-O1", "-w", "-o", "prog", "prog.c", "-lm", NULL};
+    char *run_c[] = {"./prog", NULL};
+    char *run_py[] = {(char *)config->python, "prog.py", NULL};
+    char *const *c_steps[] = {compile, run_c};
+    char *const *py_steps[] = {run_py};
+    task_sandbox_result r;
+    int failed_step = -1;
+    int rc = task_sandbox_run(config, files, 1, is_c ? c_steps : py_steps, is_c ? 2 : 1, &r,
+                              &failed_step, err, err_size);
+    free(program);
+    if (rc != 0)
+        return -1;
+    s->network_isolated = r.network_isolated;
+    if (r.outcome == TASK_SANDBOX_EXEC_FAILED) {
+        mark_unavailable(s, failed_step == 0 ? tool : "./prog");
+    } else {
+        classify(item, &r, failed_step, s);
+    }
+    s->duration_ms = r.wall_ms;
+    task_sandbox_result_free(&r);
+    return 0;
+}
