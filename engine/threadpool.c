@@ -13,6 +13,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +29,9 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-enum { SPIN_POLLS = 20000 };
+/* Polls before sleeping; every YIELD_EVERY polls the spinner yields so that on
+ * an oversubscribed machine the thread it waits for can get the core. */
+enum { SPIN_POLLS = 20000, YIELD_EVERY = 256 };
 
 typedef struct worker {
     eng_pool *pool;
@@ -71,7 +74,8 @@ static uint32_t wait_change(_Atomic uint32_t *word, uint32_t seen, _Atomic int *
     for (int i = 0; i < SPIN_POLLS; i++) {
         uint32_t now = atomic_load_explicit(word, memory_order_acquire);
         if (now != seen) return now;
-        CPU_RELAX();
+        if (i % YIELD_EVERY == YIELD_EVERY - 1) sched_yield();
+        else CPU_RELAX();
     }
     for (;;) {
         atomic_fetch_add(sleepers, 1);
