@@ -89,6 +89,23 @@ int slm_model_inspect(const char *path, slm_model_info *out, char *err, size_t e
 void slm_model_free(slm_model *model);
 void slm_model_get_info(const slm_model *model, slm_model_info *out);
 
+/* ---- synthetic models (random weights, real shapes; engine/synth*.c) -------- */
+
+typedef struct slm_synth_params {
+    const char *preset;      /* one of slm_synth_preset_name() */
+    const char *type;        /* one of slm_synth_type_name(): "Q4_K_M", "F16", ... */
+    uint64_t seed;
+    const char *vocab_path;  /* tokenizer source GGUF; NULL: the GPT-2 vocab in tests/fixtures */
+    int n_threads;           /* 0: online CPUs */
+} slm_synth_params;
+
+/* i-th preset / type name, NULL past the last. */
+const char *slm_synth_preset_name(int i);
+const char *slm_synth_type_name(int i);
+/* Writes a synthetic GGUF atomically to out_path (general.name
+ * "synthetic-PRESET-TYPE", slmbench.synthetic = true). */
+int slm_model_synth(const slm_synth_params *params, const char *out_path, char *err, size_t err_size);
+
 /* ---- inference context: KV cache, scratch buffers, thread pool --------------- */
 
 typedef enum slm_kv_type { SLM_KV_F16 = 0, SLM_KV_F32 = 1 } slm_kv_type;
