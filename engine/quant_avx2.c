@@ -2,32 +2,525 @@
  * quant_avx2.c — AVX2 + FMA + F16C kernels (compiled with those flags only;
  * quant.c selects this table at run time when the CPU and OS support it).
  *
- * Invariants: unaligned loads only (GGUF rows are 2-byte aligned); every
- * quantized vec_dot sums exact integer products per block before scaling,
- * so results equal the scalar reference up to float summation order.
- * Entries not specialised here use the scalar kernels.
+ * What: vec_dot for every weight type, the activation quantizers (Q8_0,
+ * Q8_1, Q8_K) and F16 row conversions. Dequantize/quantize of weight types
+ * use the scalar kernels (they are not on the decode path).
+ * Invariants:
+ *  - unaligned loads only (GGUF rows are only 2-byte aligned);
+ *  - quantized vec_dots sum exact integer products per block (maddubs on
+ *    unsigned codes x signed activations never saturates: codes <= 63), then
+ *    scale in float, so results equal the scalar reference up to float
+ *    summation order; offsets of signed codes are removed exactly through
+ *    the Q8_K bsums;
+ *  - the activation quantizers produce the same bytes as the scalar ones
+ *    (same operations: amax, 1/d, multiply, round-to-nearest-even).
  */
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <string.h>
 #include "quant_kernels.h"
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static inline float avx2_hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float avx2_f16(quant_f16 h) { return _cvtsh_ss(h); }
+
+/* 32 nibbles: bytes 0..15 = low nibbles of qs[0..15], bytes 16..31 = high nibbles. */
+static inline __m256i avx2_nibbles(const uint8_t *qs)
+{
+    const __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+    return _mm256_and_si256(both, _mm256_set1_epi8(15));
+}
+
+/* 32 bits -> 32 bytes, 0xFF where the bit is set (byte i <- bit i). */
+static inline __m256i avx2_bits_to_bytes(uint32_t bits)
+{
+    const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
+                                              0x0101010101010101, 0x0000000000000000);
+    const __m256i select = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), shuffle);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, select), select);
+}
+
+/* Signed x signed int8 dot in 8 int32 lanes (maddubs needs an unsigned side). */
+static inline __m256i avx2_dot_i8(__m256i x, __m256i y)
+{
+    const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+    return _mm256_madd_epi16(prod, _mm256_set1_epi16(1));
+}
+
+/* Unsigned codes x signed int8 in 8 int32 lanes. */
+static inline __m256i avx2_dot_u8(__m256i x, __m256i y)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(x, y), _mm256_set1_epi16(1));
+}
+
+static inline uint32_t avx2_load_u32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* ---- F32 / F16 / BF16 ---------------------------------------------------------- */
+
+void quant_avx2_dot_f32(int64_t n, float *result, const void *w, const void *a)
+{
+    const float *x = w, *y = a;
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        for (int k = 0; k < 4; k++)
+            acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8 * k), _mm256_loadu_ps(y + i + 8 * k), acc[k]);
+    }
+    for (; i + 8 <= n; i += 8) acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc[0]);
+    float sum = avx2_hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; i < n; i++) sum += x[i] * y[i];
+    *result = sum;
+}
+
+void quant_avx2_dot_f16(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_f16 *x = w;
+    const float *y = a;
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        for (int k = 0; k < 4; k++) {
+            const __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i + 8 * k)));
+            acc[k] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y + i + 8 * k), acc[k]);
+        }
+    }
+    for (; i + 8 <= n; i += 8)
+        acc[0] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))), _mm256_loadu_ps(y + i), acc[0]);
+    float sum = avx2_hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; i < n; i++) sum += avx2_f16(x[i]) * y[i];
+    *result = sum;
+}
+
+static inline __m256 avx2_load_bf16(const quant_bf16 *p)
+{
+    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+
+void quant_avx2_dot_bf16(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_bf16 *x = w;
+    const float *y = a;
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        for (int k = 0; k < 4; k++)
+            acc[k] = _mm256_fmadd_ps(avx2_load_bf16(x + i + 8 * k), _mm256_loadu_ps(y + i + 8 * k), acc[k]);
+    }
+    for (; i + 8 <= n; i += 8) acc[0] = _mm256_fmadd_ps(avx2_load_bf16(x + i), _mm256_loadu_ps(y + i), acc[0]);
+    float sum = avx2_hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; i < n; i++) sum += quant_bf16_to_f32(x[i]) * y[i];
+    *result = sum;
+}
+
+void quant_avx2_dequantize_f16(const void *src, float *dst, int64_t n)
+{
+    const quant_f16 *x = src;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))));
+    for (; i < n; i++) dst[i] = quant_f16_to_f32(x[i]);
+}
+
+void quant_avx2_quantize_f16(const float *src, void *dst, int64_t n)
+{
+    quant_f16 *y = dst;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) y[i] = quant_f32_to_f16(src[i]);
+}
+
+/* ---- activation quantizers --------------------------------------------------------- */
+
+static inline float avx2_absmax(const float *x, int n)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m = _mm256_setzero_ps();
+    for (int j = 0; j < n; j += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* 32 floats * id -> 32 int8 (round to nearest even, clamped to +-127). */
+static inline __m256i avx2_round_32(const float *x, float id)
+{
+    const __m256 mul = _mm256_set1_ps(id);
+    __m256i v[4];
+    for (int k = 0; k < 4; k++) v[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * k), mul));
+    const __m256i w = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+    const __m256i ordered = _mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    return _mm256_max_epi8(ordered, _mm256_set1_epi8(-127));
+}
+
+static inline int avx2_sum_i8(__m256i q)
+{
+    const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), q), _mm256_set1_epi16(1));
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+    return _mm_cvtsi128_si32(t);
+}
+
+/* Same operations as the scalar quant_int8_codes with an f16 scale. */
+static inline float avx2_q8_block(const float *x, int8_t *qs, int *sum)
+{
+    const float d = avx2_f16(_cvtss_sh(avx2_absmax(x, 32) / 127.0f, _MM_FROUND_TO_NEAREST_INT));
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const __m256i q = avx2_round_32(x, id);
+    _mm256_storeu_si256((__m256i *)qs, q);
+    if (sum) *sum = avx2_sum_i8(q);
+    return d;
+}
+
+void quant_avx2_quantize_q8_0(const float *src, void *dst, int64_t n)
+{
+    quant_block_q8_0 *y = dst;
+    for (int64_t b = 0; b < n / QK8_0; b++)
+        y[b].d = quant_f32_to_f16(avx2_q8_block(src + 32 * b, y[b].qs, NULL));
+}
+
+void quant_avx2_quantize_q8_1(const float *src, void *dst, int64_t n)
+{
+    quant_block_q8_1 *y = dst;
+    for (int64_t b = 0; b < n / QK8_1; b++) {
+        int sum;
+        const float d = avx2_q8_block(src + 32 * b, y[b].qs, &sum);
+        y[b].d = quant_f32_to_f16(d);
+        y[b].s = quant_f32_to_f16(d * (float)sum);
+    }
+}
+
+void quant_avx2_quantize_q8_k(const float *src, void *dst, int64_t n)
+{
+    quant_block_q8_k *y = dst;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const float *x = src + QK_K * b;
+        const float d = avx2_absmax(x, QK_K) / 127.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[b].d = d;
+        for (int j = 0; j < QK_K; j += 32) {
+            const __m256i q = avx2_round_32(x + j, id);
+            _mm256_storeu_si256((__m256i *)(y[b].qs + j), q);
+            /* pair sums, then sums of 16: one int16 per 16 codes */
+            const __m256i s16 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), q), _mm256_set1_epi16(1));
+            const __m256i s8 = _mm256_hadd_epi32(s16, s16);
+            const __m256i s4 = _mm256_hadd_epi32(s8, s8);
+            y[b].bsums[j / 16] = (int16_t)_mm256_extract_epi32(s4, 0);
+            y[b].bsums[j / 16 + 1] = (int16_t)_mm256_extract_epi32(s4, 4);
+        }
+    }
+}
+
+/* ---- 32-element block types ----------------------------------------------------------- */
+
+static inline __m256 avx2_q8_0_block(const quant_block_q8_0 *x, const quant_block_q8_0 *y, __m256 acc)
+{
+    const __m256i p = avx2_dot_i8(_mm256_loadu_si256((const __m256i *)x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
+    return _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(x->d) * avx2_f16(y->d)), _mm256_cvtepi32_ps(p), acc);
+}
+
+void quant_avx2_dot_q8_0(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q8_0 *x = w, *y = a;
+    const int64_t nb = n / QK8_0;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 1 < nb; b += 2) {
+        acc0 = avx2_q8_0_block(x + b, y + b, acc0);
+        acc1 = avx2_q8_0_block(x + b + 1, y + b + 1, acc1);
+    }
+    if (b < nb) acc0 = avx2_q8_0_block(x + b, y + b, acc0);
+    *result = avx2_hsum(_mm256_add_ps(acc0, acc1));
+}
+
+static inline __m256 avx2_q4_0_block(const quant_block_q4_0 *x, const quant_block_q8_0 *y, __m256 acc)
+{
+    const __m256i codes = _mm256_sub_epi8(avx2_nibbles(x->qs), _mm256_set1_epi8(8));
+    const __m256i p = avx2_dot_i8(codes, _mm256_loadu_si256((const __m256i *)y->qs));
+    return _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(x->d) * avx2_f16(y->d)), _mm256_cvtepi32_ps(p), acc);
+}
+
+void quant_avx2_dot_q4_0(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q4_0 *x = w;
+    const quant_block_q8_0 *y = a;
+    const int64_t nb = n / QK4_0;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 1 < nb; b += 2) {
+        acc0 = avx2_q4_0_block(x + b, y + b, acc0);
+        acc1 = avx2_q4_0_block(x + b + 1, y + b + 1, acc1);
+    }
+    if (b < nb) acc0 = avx2_q4_0_block(x + b, y + b, acc0);
+    *result = avx2_hsum(_mm256_add_ps(acc0, acc1));
+}
+
+void quant_avx2_dot_q5_0(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q5_0 *x = w;
+    const quant_block_q8_0 *y = a;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK5_0; b++) {
+        /* code - 16 as int8 = nibble | 0xF0 when bit 4 is clear */
+        const __m256i high = _mm256_andnot_si256(avx2_bits_to_bytes(avx2_load_u32(x[b].qh)), _mm256_set1_epi8((char)0xF0));
+        const __m256i codes = _mm256_or_si256(avx2_nibbles(x[b].qs), high);
+        const __m256i p = avx2_dot_i8(codes, _mm256_loadu_si256((const __m256i *)y[b].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(x[b].d) * avx2_f16(y[b].d)), _mm256_cvtepi32_ps(p), acc);
+    }
+    *result = avx2_hsum(acc);
+}
+
+/* Affine types: d*dy*sum(code*a) + m*dy*sum(a); sum(a) from the codes, exact. */
+static inline void avx2_affine_block(__m256i codes, quant_f16 d, quant_f16 m, const quant_block_q8_1 *y,
+                                     __m256 *acc, __m256 *acc_min)
+{
+    const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
+    const float dy = avx2_f16(y->d);
+    const __m256i sum_y = avx2_dot_u8(_mm256_set1_epi8(1), yq);
+    *acc = _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(d) * dy), _mm256_cvtepi32_ps(avx2_dot_u8(codes, yq)), *acc);
+    *acc_min = _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(m) * dy), _mm256_cvtepi32_ps(sum_y), *acc_min);
+}
+
+void quant_avx2_dot_q4_1(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q4_1 *x = w;
+    const quant_block_q8_1 *y = a;
+    __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK4_1; b++) avx2_affine_block(avx2_nibbles(x[b].qs), x[b].d, x[b].m, y + b, &acc, &acc_min);
+    *result = avx2_hsum(_mm256_add_ps(acc, acc_min));
+}
+
+void quant_avx2_dot_q5_1(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q5_1 *x = w;
+    const quant_block_q8_1 *y = a;
+    __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK5_1; b++) {
+        const __m256i high = _mm256_and_si256(avx2_bits_to_bytes(avx2_load_u32(x[b].qh)), _mm256_set1_epi8(16));
+        avx2_affine_block(_mm256_or_si256(avx2_nibbles(x[b].qs), high), x[b].d, x[b].m, y + b, &acc, &acc_min);
+    }
+    *result = avx2_hsum(_mm256_add_ps(acc, acc_min));
+}
+
+/* ---- K-quants ------------------------------------------------------------------------------ */
+
+/* 16 int8 per-sub-block factors -> sum_s factor[s] * bsums[s] in 8 int32 lanes. */
+static inline __m256i avx2_bsums_dot(const int16_t *bsums, __m128i factors_i8)
+{
+    return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), _mm256_cvtepi8_epi16(factors_i8));
+}
+
+/* Scale vector for a 32-element chunk of a 16-sub-block type: lanes 0..7 get
+ * scale[s0], lanes 8..15 scale[s0 + 1] (as int16), selected by shuffle. */
+static inline __m256i avx2_pair_scales(__m128i scales_i8, __m128i select)
+{
+    return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales_i8, select));
+}
+
+/* Integer sum of one 256-block of a 16-sub-block type whose unsigned codes
+ * for chunk c (32 elements) come from codes[c]. */
+static inline __m256i avx2_sum16_block(const __m256i codes[8], const int8_t *yq, __m128i scales_i8)
+{
+    __m128i select = _mm_set_epi64x(0x0101010101010101LL, 0);
+    __m256i sum = _mm256_setzero_si256();
+    for (int c = 0; c < 8; c++) {
+        const __m256i p = _mm256_maddubs_epi16(codes[c], _mm256_loadu_si256((const __m256i *)(yq + 32 * c)));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, avx2_pair_scales(scales_i8, select)));
+        select = _mm_add_epi8(select, _mm_set1_epi8(2));
+    }
+    return sum;
+}
+
+/* 2-bit fields of a 128-element half: chunk k = (qs >> 2k) & 3. */
+static inline void avx2_unpack_2bit(const uint8_t *qs, __m256i codes[8])
+{
+    const __m256i mask = _mm256_set1_epi8(3);
+    for (int h = 0; h < 2; h++) {
+        const __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * h));
+        codes[4 * h + 0] = _mm256_and_si256(raw, mask);
+        codes[4 * h + 1] = _mm256_and_si256(_mm256_srli_epi16(raw, 2), mask);
+        codes[4 * h + 2] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), mask);
+        codes[4 * h + 3] = _mm256_and_si256(_mm256_srli_epi16(raw, 6), mask);
+    }
+}
+
+void quant_avx2_dot_q2_k(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q2_k *x = w;
+    const quant_block_q8_k *y = a;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        __m256i codes[8];
+        avx2_unpack_2bit(x[b].qs, codes);
+        const __m128i packed = _mm_loadu_si128((const __m128i *)x[b].scales);
+        const __m128i scales = _mm_and_si128(packed, _mm_set1_epi8(15));
+        const __m128i mins = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(15));
+        const __m256i sumi = avx2_sum16_block(codes, y[b].qs, scales);
+        const __m256i summ = avx2_bsums_dot(y[b].bsums, mins);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
+    }
+    *result = avx2_hsum(acc);
+}
+
+void quant_avx2_dot_q3_k(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q3_k *x = w;
+    const quant_block_q8_k *y = a;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        __m256i codes[8];
+        avx2_unpack_2bit(x[b].qs, codes);
+        const __m256i hmask = _mm256_loadu_si256((const __m256i *)x[b].hmask);
+        for (int c = 0; c < 8; c++) {
+            const __m256i bit = _mm256_set1_epi8((char)(1 << c));
+            const __m256i high = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hmask, bit), bit), _mm256_set1_epi8(4));
+            codes[c] = _mm256_or_si256(codes[c], high);
+        }
+        int8_t sc[16];
+        quant_unpack_q3_k_scales(x[b].scales, sc);
+        const __m128i scales = _mm_loadu_si128((const __m128i *)sc);
+        const __m256i sumi = avx2_sum16_block(codes, y[b].qs, scales);
+        /* codes are q + 4: remove 4 * scale * bsum */
+        const __m256i offset = avx2_bsums_dot(y[b].bsums, scales);
+        const __m256i total = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offset, 2));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(total), acc);
+    }
+    *result = avx2_hsum(acc);
+}
+
+void quant_avx2_dot_q6_k(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q6_k *x = w;
+    const quant_block_q8_k *y = a;
+    const __m256i low4 = _mm256_set1_epi8(15), two = _mm256_set1_epi8(3 << 4);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        __m256i codes[8];
+        for (int h = 0; h < 2; h++) {
+            const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(x[b].ql + 64 * h));
+            const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(x[b].ql + 64 * h + 32));
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)(x[b].qh + 32 * h));
+            codes[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), two));
+            codes[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), two));
+            codes[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, two));
+            codes[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                                               _mm256_and_si256(_mm256_srli_epi16(qh, 2), two));
+        }
+        const __m128i scales = _mm_loadu_si128((const __m128i *)x[b].scales);
+        const __m256i sumi = avx2_sum16_block(codes, y[b].qs, scales);
+        /* codes are q + 32: remove 32 * scale * bsum */
+        const __m256i offset = avx2_bsums_dot(y[b].bsums, scales);
+        const __m256i total = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offset, 5));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(total), acc);
+    }
+    *result = avx2_hsum(acc);
+}
+
+/* Q4_K/Q5_K: min term sum_s mins[s] * (bsums[2s] + bsums[2s+1]). */
+static inline __m256i avx2_k4_mins(const uint8_t mins[8], const int16_t *bsums)
+{
+    uint64_t m8;
+    memcpy(&m8, mins, 8);
+    const __m128i dup = _mm_shuffle_epi8(_mm_cvtsi64_si128((long long)m8),
+                                         _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+    return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), _mm256_cvtepu8_epi16(dup));
+}
+
+/* sum over 64-element groups g: sc[2g]*dot(lo, y) + sc[2g+1]*dot(hi, y). */
+static inline __m256i avx2_k4_group(__m256i lo, __m256i hi, const int8_t *yq, int sc_lo, int sc_hi)
+{
+    const __m256i p_lo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)yq));
+    const __m256i p_hi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(yq + 32)));
+    return _mm256_add_epi32(_mm256_madd_epi16(p_lo, _mm256_set1_epi16((short)sc_lo)),
+                            _mm256_madd_epi16(p_hi, _mm256_set1_epi16((short)sc_hi)));
+}
+
+void quant_avx2_dot_q4_k(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q4_k *x = w;
+    const quant_block_q8_k *y = a;
+    const __m256i low4 = _mm256_set1_epi8(15);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        uint8_t sc[8], mn[8];
+        quant_unpack_k4_scales(x[b].scales, sc, mn);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int g = 0; g < 4; g++) {
+            const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
+            const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+            sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, sc[2 * g], sc[2 * g + 1]));
+        }
+        const __m256i summ = avx2_k4_mins(mn, y[b].bsums);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
+    }
+    *result = avx2_hsum(acc);
+}
+
+void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a)
+{
+    const quant_block_q5_k *x = w;
+    const quant_block_q8_k *y = a;
+    const __m256i low4 = _mm256_set1_epi8(15), sixteen = _mm256_set1_epi8(16);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        uint8_t sc[8], mn[8];
+        quant_unpack_k4_scales(x[b].scales, sc, mn);
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)x[b].qh);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int g = 0; g < 4; g++) {
+            const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
+            const __m256i bit_lo = _mm256_set1_epi8((char)(1 << (2 * g))), bit_hi = _mm256_set1_epi8((char)(2 << (2 * g)));
+            const __m256i h_lo = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_lo), bit_lo), sixteen);
+            const __m256i h_hi = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_hi), bit_hi), sixteen);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, low4), h_lo);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), h_hi);
+            sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, sc[2 * g], sc[2 * g + 1]));
+        }
+        const __m256i summ = avx2_k4_mins(mn, y[b].bsums);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
+    }
+    *result = avx2_hsum(acc);
+}
+
+/* ---- the table ------------------------------------------------------------------------------- */
 
 #define AVX2_ENTRY(T, deq, quant, dot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot }
 
 const quant_traits quant_table_avx2[SLM_TYPE_COUNT] = {
-    AVX2_ENTRY(F32, quant_scalar_dequantize_f32, quant_scalar_quantize_f32, quant_scalar_dot_f32),
-    AVX2_ENTRY(F16, quant_scalar_dequantize_f16, quant_scalar_quantize_f16, quant_scalar_dot_f16),
-    AVX2_ENTRY(BF16, quant_scalar_dequantize_bf16, quant_scalar_quantize_bf16, quant_scalar_dot_bf16),
-    AVX2_ENTRY(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, quant_scalar_dot_q4_0),
-    AVX2_ENTRY(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, quant_scalar_dot_q4_1),
-    AVX2_ENTRY(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, quant_scalar_dot_q5_0),
-    AVX2_ENTRY(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, quant_scalar_dot_q5_1),
-    AVX2_ENTRY(Q8_0, quant_scalar_dequantize_q8_0, quant_scalar_quantize_q8_0, quant_scalar_dot_q8_0),
-    AVX2_ENTRY(Q8_1, quant_scalar_dequantize_q8_1, quant_scalar_quantize_q8_1, NULL),
-    AVX2_ENTRY(Q8_K, quant_scalar_dequantize_q8_k, quant_scalar_quantize_q8_k, NULL),
-    AVX2_ENTRY(Q2_K, quant_scalar_dequantize_q2_k, quant_scalar_quantize_q2_k, quant_scalar_dot_q2_k),
-    AVX2_ENTRY(Q3_K, quant_scalar_dequantize_q3_k, quant_scalar_quantize_q3_k, quant_scalar_dot_q3_k),
-    AVX2_ENTRY(Q4_K, quant_scalar_dequantize_q4_k, quant_scalar_quantize_q4_k, quant_scalar_dot_q4_k),
-    AVX2_ENTRY(Q5_K, quant_scalar_dequantize_q5_k, quant_scalar_quantize_q5_k, quant_scalar_dot_q5_k),
-    AVX2_ENTRY(Q6_K, quant_scalar_dequantize_q6_k, quant_scalar_quantize_q6_k, quant_scalar_dot_q6_k),
+    AVX2_ENTRY(F32, quant_scalar_dequantize_f32, quant_scalar_quantize_f32, quant_avx2_dot_f32),
+    AVX2_ENTRY(F16, quant_avx2_dequantize_f16, quant_avx2_quantize_f16, quant_avx2_dot_f16),
+    AVX2_ENTRY(BF16, quant_scalar_dequantize_bf16, quant_scalar_quantize_bf16, quant_avx2_dot_bf16),
+    AVX2_ENTRY(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, quant_avx2_dot_q4_0),
+    AVX2_ENTRY(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, quant_avx2_dot_q4_1),
+    AVX2_ENTRY(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, quant_avx2_dot_q5_0),
+    AVX2_ENTRY(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, quant_avx2_dot_q5_1),
+    AVX2_ENTRY(Q8_0, quant_scalar_dequantize_q8_0, quant_avx2_quantize_q8_0, quant_avx2_dot_q8_0),
+    AVX2_ENTRY(Q8_1, quant_scalar_dequantize_q8_1, quant_avx2_quantize_q8_1, NULL),
+    AVX2_ENTRY(Q8_K, quant_scalar_dequantize_q8_k, quant_avx2_quantize_q8_k, NULL),
+    AVX2_ENTRY(Q2_K, quant_scalar_dequantize_q2_k, quant_scalar_quantize_q2_k, quant_avx2_dot_q2_k),
+    AVX2_ENTRY(Q3_K, quant_scalar_dequantize_q3_k, quant_scalar_quantize_q3_k, quant_avx2_dot_q3_k),
+    AVX2_ENTRY(Q4_K, quant_scalar_dequantize_q4_k, quant_scalar_quantize_q4_k, quant_avx2_dot_q4_k),
+    AVX2_ENTRY(Q5_K, quant_scalar_dequantize_q5_k, quant_scalar_quantize_q5_k, quant_avx2_dot_q5_k),
+    AVX2_ENTRY(Q6_K, quant_scalar_dequantize_q6_k, quant_scalar_quantize_q6_k, quant_avx2_dot_q6_k),
 };
 #endif /* __x86_64__ */
