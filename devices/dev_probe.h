@@ -117,5 +117,8 @@ void dev_series_free(dev_series *s);
 int dev_series_energy(const dev_series *s, dev_quantity q, int channel, uint64_t t0_ns,
                       uint64_t t1_ns, double *energy_j, double *peak_w, int *n_in, char *err,
                       size_t err_size);
+/* Power of the total at t: the value for POWER, the slope of the counter
+ * interval containing t for ENERGY. Non-zero outside the samples. */
+int dev_series_power_at(const dev_series *s, dev_quantity q, uint64_t t_ns, double *watts);
 
 #endif

@@ -208,8 +208,11 @@ int dev_sampler_energy(dev_sampler *s, uint64_t t0_ns, uint64_t t1_ns, dev_energ
 /* Same for probe index (0..dev_sampler_probe_count-1). */
 int dev_sampler_probe_energy(dev_sampler *s, int probe, uint64_t t0_ns, uint64_t t1_ns,
                              dev_energy *out, char *err, size_t err_size);
-int dev_sampler_probe_count(const dev_sampler *s);     /* usable probes */
+/* Probes found, usable or not (an unusable one fails dev_sampler_probe_energy). */
+int dev_sampler_probe_count(const dev_sampler *s);
 int dev_sampler_primary_probe(const dev_sampler *s);   /* index, -1 none */
+const char *dev_sampler_probe_name(const dev_sampler *s, int probe);   /* NULL if out of range */
+int dev_sampler_probe_usable(const dev_sampler *s, int probe);
 cJSON *dev_energy_to_json(const dev_energy *e);
 
 /* Probes (usable and unavailable, kind, channels, measured/estimated) and

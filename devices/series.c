@@ -161,3 +161,18 @@ int dev_series_energy(const dev_series *s, dev_quantity q, int channel, uint64_t
         energy_trapezoid(s, channel, t0_ns, t1_ns, energy_j, peak_w);
     return 0;
 }
+
+int dev_series_power_at(const dev_series *s, dev_quantity q, uint64_t t_ns, double *watts)
+{
+    if (s->n == 0 || t_ns < s->t_ns[0] || t_ns > s->t_ns[s->n - 1])
+        return -1;
+    if (q == DEV_QTY_POWER) {
+        *watts = interpolate(s, -1, t_ns);
+        return 0;
+    }
+    if (s->n < 2)
+        return -1;
+    size_t k = segment_of(s, t_ns);
+    *watts = (s->total[k + 1] - s->total[k]) / seconds(s->t_ns[k], s->t_ns[k + 1]);
+    return 0;
+}
