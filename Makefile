@@ -80,6 +80,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libslmcore.a $(BUILD)/lib
 tests-bin: $(TEST_BIN) $(BUILD)/slmbench
 .PHONY: tests-bin
 
+# Benchmark tools for `make bench` (tests/bench/*.c, one program each; not tests).
+BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libslm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libslm.a $(LDLIBS)
+
 # ---- the README's two commands -------------------------------------------------
 deps:
 	@sh harness/install_deps.sh
@@ -95,7 +101,7 @@ test: deps
 	@sh tests/run_tests.sh build build-asan
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@sh harness/make_bench.sh $(BUILD)/slmbench
 
 FUZZ_SECONDS ?= 60
