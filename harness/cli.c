@@ -1,0 +1,144 @@
+/*
+ * cli.c — see cli.h. The one static here is the signal flag (see cli.h).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/cli.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+    if (stop_flag) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_flag = 1;
+}
+
+volatile sig_atomic_t *cli_stop_install(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    stop_flag = 0;
+    return &stop_flag;
+}
+
+void cli_sleep_interruptible(double seconds, volatile sig_atomic_t *stop)
+{
+    while (seconds > 0 && !(stop && *stop)) {
+        double step = seconds < 0.1 ? seconds : 0.1;
+        struct timespec ts = {(time_t)step, (long)((step - floor(step)) * 1e9)};
+        nanosleep(&ts, NULL);
+        seconds -= step;
+    }
+}
+
+int cli_int(const char *flag, const char *text, int min, int max, int *out, char *err, size_t err_size)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (!text || !*text || *end || errno || v < min || v > max) {
+        snprintf(err, err_size, "%s: '%s' is not an integer in %d..%d", flag, text ? text : "", min, max);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int cli_double(const char *flag, const char *text, double min, double max, double *out,
+               char *err, size_t err_size)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text ? strtod(text, &end) : 0;
+    if (!text || !*text || *end || errno || !(v >= min && v <= max)) {
+        snprintf(err, err_size, "%s: '%s' is not a number in %g..%g", flag, text ? text : "", min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_int_list(const char *flag, const char *text, int min, int max, int *out, int *n_out,
+                 char *err, size_t err_size)
+{
+    char buf[512];
+    if (snprintf(buf, sizeof buf, "%s", text) >= (int)sizeof buf) {
+        snprintf(err, err_size, "%s: list too long", flag);
+        return -1;
+    }
+    *n_out = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n_out >= CLI_MAX_LIST) {
+            snprintf(err, err_size, "%s: more than %d values", flag, CLI_MAX_LIST);
+            return -1;
+        }
+        if (cli_int(flag, tok, min, max, &out[*n_out], err, err_size) != 0)
+            return -1;
+        (*n_out)++;
+    }
+    if (*n_out == 0) {
+        snprintf(err, err_size, "%s: empty list", flag);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_string_list(const char *flag, char *text, const char **out, int *n_out,
+                    char *err, size_t err_size)
+{
+    char *save = NULL;
+    int added = 0;
+    for (char *tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n_out >= CLI_MAX_LIST) {
+            snprintf(err, err_size, "%s: more than %d values", flag, CLI_MAX_LIST);
+            return -1;
+        }
+        out[(*n_out)++] = tok;
+        added++;
+    }
+    if (!added) {
+        snprintf(err, err_size, "%s: empty list", flag);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_size)
+{
+    if (text && !strcmp(text, "md"))
+        *out = CLI_FORMAT_MD;
+    else if (text && !strcmp(text, "csv"))
+        *out = CLI_FORMAT_CSV;
+    else if (text && !strcmp(text, "json"))
+        *out = CLI_FORMAT_JSON;
+    else {
+        snprintf(err, err_size, "--output-format: '%s' is not md, csv or json", text ? text : "");
+        return -1;
+    }
+    return 0;
+}
+
+const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size)
+{
+    if (*i + 1 >= argc) {
+        snprintf(err, err_size, "%s: needs a value", argv[*i]);
+        return NULL;
+    }
+    (*i)++;
+    return argv[*i];
+}

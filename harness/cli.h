@@ -1,0 +1,40 @@
+/*
+ * cli.h — flag parsing shared by run, bench, soak and report, so every command
+ * spells and checks its flags the same way (comma lists, numbers with ranges,
+ * --output-format json|csv|md), and the Ctrl-C / SIGTERM stop flag.
+ *
+ * Invariants: parsers never exit; they return 0 or -1 with one line in err
+ * naming the flag and the bad value. The stop flag is the only mutable
+ * static in the harness besides main's: a signal handler cannot be passed a
+ * pointer, so cli_stop_install() owns it and hands the command a pointer.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#define CLI_MAX_LIST 32
+
+typedef enum cli_format { CLI_FORMAT_MD = 0, CLI_FORMAT_CSV, CLI_FORMAT_JSON } cli_format;
+
+/* "1,2,4" -> ints in [min,max]; at most CLI_MAX_LIST values. */
+int cli_int_list(const char *flag, const char *text, int min, int max, int *out, int *n_out,
+                 char *err, size_t err_size);
+/* "qa,code" -> appended (pointers into text, which is modified) to out[*n]. */
+int cli_string_list(const char *flag, char *text, const char **out, int *n_out,
+                    char *err, size_t err_size);
+int cli_int(const char *flag, const char *text, int min, int max, int *out, char *err, size_t err_size);
+int cli_double(const char *flag, const char *text, double min, double max, double *out,
+               char *err, size_t err_size);
+int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_size);
+/* The value of flag argv[*i] (advances *i), or NULL with err set when missing. */
+const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size);
+
+/* Installs SIGINT/SIGTERM handlers that set the returned flag (a second signal
+ * restores the default action and re-raises it). */
+volatile sig_atomic_t *cli_stop_install(void);
+/* Sleeps up to seconds, waking early when *stop becomes non-zero. */
+void cli_sleep_interruptible(double seconds, volatile sig_atomic_t *stop);
+
+#endif
