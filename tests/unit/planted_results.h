@@ -34,7 +34,7 @@ typedef struct planted_run {
 } planted_run;
 
 /* Deterministic standard normal draws (Box-Muller over splitmix64). */
-static double planted_normal(uint64_t *state)
+static inline double planted_normal(uint64_t *state)
 {
     double u[2];
     for (int i = 0; i < 2; i++) {
@@ -47,7 +47,7 @@ static double planted_normal(uint64_t *state)
     return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]);
 }
 
-static void planted_number(cJSON *object, const char *name, double value)
+static inline void planted_number(cJSON *object, const char *name, double value)
 {
     if (isnan(value))
         cJSON_AddStringToObject(object, name, "unavailable: planted");
@@ -55,7 +55,7 @@ static void planted_number(cJSON *object, const char *name, double value)
         cJSON_AddNumberToObject(object, name, value);
 }
 
-static cJSON *planted_item_json(const planted_item *item, size_t index, const char *method)
+static inline cJSON *planted_item_json(const planted_item *item, size_t index, const char *method)
 {
     cJSON *json = cJSON_CreateObject();
     char id[32];
@@ -79,7 +79,7 @@ static cJSON *planted_item_json(const planted_item *item, size_t index, const ch
     return json;
 }
 
-static cJSON *planted_run_json(const planted_run *run)
+static inline cJSON *planted_run_json(const planted_run *run)
 {
     cJSON *json = cJSON_CreateObject();
     cJSON_AddStringToObject(json, "run_id", "r0001");
@@ -99,7 +99,7 @@ static cJSON *planted_run_json(const planted_run *run)
 }
 
 /* Writes a one-run results file; returns 0 on success. */
-static int planted_write(const char *path, const planted_run *run)
+static inline int planted_write(const char *path, const planted_run *run)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", "slmbench.results");
@@ -127,7 +127,7 @@ static int planted_write(const char *path, const planted_run *run)
 }
 
 /* A private directory for one test's files: "/tmp/slm_<tag>_XXXXXX". */
-static int planted_tempdir(char *dir, size_t size, const char *tag)
+static inline int planted_tempdir(char *dir, size_t size, const char *tag)
 {
     snprintf(dir, size, "/tmp/slm_%s_XXXXXX", tag);
     return mkdtemp(dir) ? 0 : -1;
