@@ -118,6 +118,8 @@ typedef struct bench_options {
 
 void bench_options_default(bench_options *o);
 int runner_bench(const bench_options *o, char *err, size_t err_size);
+/* The document as o->format (md table, csv, json) to o->output or stdout. */
+int runner_bench_output(cJSON *doc, const bench_options *o, char *err, size_t err_size);
 
 /* ---- soak: sustained decode ------------------------------------------------ */
 
