@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "devices/dev_internal.h"
+#include "devices/dev_probe.h"
 #include "devices/device.h"
 
 struct dev_counters {
@@ -62,34 +63,53 @@ int dev_papi_init(char *reason, size_t reason_size)
     return 0;
 }
 
-/* Why the CPU component gives nothing, in PAPI's words. */
-static void cpu_component_reason(char *reason, size_t size)
+/* 1 when the kernel exposes a CPU PMU (x86 "cpu", arm "armv8_*"). */
+static int have_cpu_pmu(void)
+{
+    char names[64][64];
+    int n = dev_list_dir("/sys/bus/event_source/devices", "", names, 64);
+    for (int i = 0; i < n; i++)
+        if (!strncmp(names[i], "cpu", 3) || !strncmp(names[i], "armv", 4))
+            return 1;
+    return 0;
+}
+
+/* Why no event could be added, in PAPI's words, plus what the kernel shows. */
+static void explain_unavailable(dev_counters *c, const char *first_error)
 {
     const PAPI_component_info_t *info = PAPI_get_component_info(0);
+    const char *pmu = have_cpu_pmu() ? ""
+                                     : "; no CPU PMU in /sys/bus/event_source/devices "
+                                       "(a VM without a virtual PMU)";
     if (info && info->disabled)
-        dev_set_err(reason, size, "PAPI component %s disabled: %s", info->name,
-                    info->disabled_reason[0] ? info->disabled_reason : "no reason given");
-    else if (info && info->num_cntrs == 0)
-        dev_set_err(reason, size, "PAPI component %s has no hardware counters (no PMU exposed)",
-                    info->name);
+        dev_fmt(c->reason, sizeof c->reason, "PAPI component %s disabled: %s%s", info->name,
+                info->disabled_reason[0] ? info->disabled_reason : "no reason given", pmu);
     else
-        dev_set_err(reason, size, "none of the PAPI preset events (instructions, cycles, "
-                                  "cache and branch misses) is available on this CPU");
+        dev_fmt(c->reason, sizeof c->reason, "PAPI %s: no counter event can be added (%s)%s",
+                info ? info->name : "cpu component", first_error[0] ? first_error : "none queried",
+                pmu);
 }
 
 static void add_events(dev_counters *c)
 {
+    char first_error[128] = "";
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        int code;
-        if (PAPI_event_name_to_code((char *)candidates[i].papi_name, &code) != PAPI_OK)
+        int code, rc = PAPI_event_name_to_code((char *)candidates[i].papi_name, &code);
+        if (rc == PAPI_OK)
+            rc = PAPI_query_event(code);
+        if (rc == PAPI_OK)
+            rc = PAPI_add_event(c->event_set, code);   /* may fail: conflict, not countable */
+        if (rc != PAPI_OK) {
+            if (!first_error[0])
+                dev_fmt(first_error, sizeof first_error, "%s: %s", candidates[i].papi_name,
+                        PAPI_strerror(rc));
             continue;
-        if (PAPI_query_event(code) != PAPI_OK)
-            continue;
-        if (PAPI_add_event(c->event_set, code) != PAPI_OK)
-            continue;   /* counter conflict or not countable here */
+        }
         dev_copy(c->names[c->n], sizeof c->names[c->n], candidates[i].name);
         c->n++;
     }
+    if (c->n == 0)
+        explain_unavailable(c, first_error);
 }
 
 int dev_counters_open(dev_counters **out, char *err, size_t err_size)
@@ -111,8 +131,6 @@ int dev_counters_open(dev_counters **out, char *err, size_t err_size)
         return 0;
     }
     add_events(c);
-    if (c->n == 0)
-        cpu_component_reason(c->reason, sizeof c->reason);
     c->available = c->n > 0;
     return 0;
 }

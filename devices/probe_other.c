@@ -192,11 +192,11 @@ void dev_probe_discover_papi_rapl(dev_probe_list *list)
         int cid = PAPI_get_component_index(components[i]);
         const PAPI_component_info_t *info = cid >= 0 ? PAPI_get_component_info(cid) : NULL;
         if (!info) {
-            snprintf(reasons[i], sizeof reasons[i], "%s: not built into PAPI", components[i]);
+            snprintf(reasons[i], sizeof reasons[i], "%s component not built in", components[i]);
             continue;
         }
         if (info->disabled) {
-            snprintf(reasons[i], sizeof reasons[i], "%s: %.100s", components[i],
+            snprintf(reasons[i], sizeof reasons[i], "%s component disabled: %.80s", components[i],
                      info->disabled_reason);
             continue;
         }
@@ -212,7 +212,7 @@ void dev_probe_discover_papi_rapl(dev_probe_list *list)
         PAPI_destroy_eventset(&p->papi_event_set);
         snprintf(reasons[i], sizeof reasons[i], "%s: no energy events", components[i]);
     }
-    snprintf(p->reason, sizeof p->reason, "PAPI %s; %s", reasons[0], reasons[1]);
+    snprintf(p->reason, sizeof p->reason, "PAPI: %s; %s", reasons[0], reasons[1]);
 }
 
 static int papi_sample(dev_probe *p, double *values, double *total, char *err, size_t err_size)
