@@ -184,6 +184,24 @@ int task_score_item(const task_item *item, const char *output_text,
 /* Value of a named metric; returns 0 and sets *value, -1 if absent. */
 int task_score_get(const task_score *score, const char *name, double *value);
 
+/* Scores n (item, output) pairs with `workers` threads (code items run in
+ * parallel sandboxes; <= 0 means 1). scores[i] belongs to items[i]. Returns
+ * non-zero when any item could not be scored (err names the first). */
+int task_score_batch(const task_item *const *items, const char *const *outputs, int n,
+                     const task_score_config *config, int workers, task_score *scores,
+                     char *err, size_t err_size);
+
+/* Predictions made elsewhere: JSONL lines {"task_id"|"id": string or number,
+ * "completion"|"prediction"|"output": string}; several lines may share an id
+ * (n samples for pass@k). A bad line fails with FILE:LINE. */
+typedef struct task_prediction {
+    char *id;
+    char *text;
+} task_prediction;
+int task_predictions_load(const char *path, task_prediction **out, int *n,
+                          char *err, size_t err_size);
+void task_predictions_free(task_prediction *predictions, int n);
+
 /* ---- scorer building blocks (also used by slmbench score) ---------------------- */
 
 /* SQuAD v1.1: normalized exact match / token F1 of one prediction vs one answer. */

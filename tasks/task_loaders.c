@@ -237,7 +237,7 @@ static int mbpp_record(task_suite *suite, const cJSON *j, const task_jsonl_reade
     task_item *it = task_suite_add(suite, TASK_CODE_PYTHON);
     if (!it)
         return bad(r, "out of memory", err, err_size);
-    it->id = json_id(j, "task_id", "mbpp/");
+    it->id = json_id(j, "task_id", "");
     it->question = task_json_string(j, "text");
     if (!it->question)
         it->question = task_json_string(j, "prompt"); /* sanitized MBPP */
