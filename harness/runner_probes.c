@@ -128,7 +128,8 @@ void runner_add_counters(runner_probes *p, cJSON *item)
 static void energy_method(const dev_energy *e, char *out, size_t size)
 {
     if (!strcmp(e->method, "estimated"))
-        snprintf(out, size, "estimated: %s profile%s%s", e->probe, e->profile[0] ? " " : "", e->profile);
+        snprintf(out, size, "estimated: profile %s (idle/full-load watts x CPU utilisation)",
+                 e->profile[0] ? e->profile : e->probe);
     else
         snprintf(out, size, "measured: %s (%s)", e->probe, e->integration);
 }
