@@ -171,7 +171,9 @@ static cJSON *find_or_add_run(run_session *s, backend *b, const char *suite, int
     run = res_run_add(s->doc, "suite", key);
     cJSON_ReplaceItemInObjectCaseSensitive(run, "model", model);
     cJSON_ReplaceItemInObjectCaseSensitive(run, "backend", info);
-    fill_config(cJSON_GetObjectItemCaseSensitive(run, "config"), s, suite, threads);
+    const cJSON *actual = cJSON_GetObjectItemCaseSensitive(info, "threads");
+    fill_config(cJSON_GetObjectItemCaseSensitive(run, "config"), s, suite,
+                threads == 0 && cJSON_IsNumber(actual) ? actual->valueint : threads);
     return run;
 }
 

@@ -105,8 +105,10 @@ static void add_scores(cJSON *json, const task_item *item, const char *output)
     for (int i = 0; i < score.n_metrics; i++)
         cJSON_AddNumberToObject(scores, score.metrics[i].name, score.metrics[i].value);
     cJSON_AddStringToObject(scores, "status", score.status);
-    if (score.detail[0])
-        cJSON_AddStringToObject(scores, "detail", score.detail);
+    char *detail = score.detail[0] ? res_utf8_sanitize(score.detail) : NULL;
+    if (detail)
+        cJSON_AddStringToObject(scores, "detail", detail);
+    free(detail);
 }
 
 static cJSON *item_json(const task_item *item, int rep, const backend_response *r,
@@ -124,8 +126,10 @@ static cJSON *item_json(const task_item *item, int rep, const backend_response *
     cJSON_AddStringToObject(json, "stop_reason", backend_stop_reason_name(r->stop_reason));
     size_t keep = task_output_trim(item, r->text ? r->text : "");
     char *output = strndup(r->text ? r->text : "", keep);
-    cJSON_AddStringToObject(json, "output", output ? output : "");
+    char *clean = res_utf8_sanitize(output ? output : "");
+    cJSON_AddStringToObject(json, "output", clean ? clean : "");
     add_scores(json, item, output ? output : "");
+    free(clean);
     free(output);
     char now[32];
     res_utc_now(now, sizeof now);
@@ -140,7 +144,9 @@ static cJSON *error_item(const task_item *item, int rep, const char *error)
     cJSON_AddStringToObject(json, "task", task_type_name(item->type));
     cJSON_AddNumberToObject(json, "rep", rep);
     cJSON_AddStringToObject(json, "stop_reason", "error");
-    cJSON_AddStringToObject(json, "error", error);
+    char *clean = res_utf8_sanitize(error);
+    cJSON_AddStringToObject(json, "error", clean ? clean : "generation failed");
+    free(clean);
     res_add_unavailable(json, "scores", "generation failed");
     return json;
 }

@@ -60,7 +60,7 @@ static void put_quoted(text_buffer *b, const char *s)
 static void put_number(text_buffer *b, double v)
 {
     char num[64];
-    snprintf(num, sizeof num, "%.17g", v);
+    snprintf(num, sizeof num, "%.10g", v);
     put_str(b, num);
 }
 

@@ -38,7 +38,9 @@ void res_add_unavailable(cJSON *object, const char *name, const char *reason)
 {
     char text[320];
     snprintf(text, sizeof text, "unavailable: %s", reason && *reason ? reason : "not measured");
-    cJSON_AddStringToObject(object, name, text);
+    char *clean = res_utf8_sanitize(text);
+    cJSON_AddStringToObject(object, name, clean ? clean : "unavailable: not measured");
+    free(clean);
 }
 
 int res_is_unavailable(const cJSON *item)

@@ -32,6 +32,8 @@ uint64_t res_monotonic_ns(void);
 void res_add_unavailable(cJSON *object, const char *name, const char *reason);
 /* 1 if item is a string starting with "unavailable". */
 int res_is_unavailable(const cJSON *item);
+/* Copy of text with invalid UTF-8 replaced by U+FFFD (malloc'd; NULL on OOM). */
+char *res_utf8_sanitize(const char *text);
 /* Peak resident set size of this process (VmHWM), or -1 with err filled. */
 long long res_rss_peak_bytes(char *err, size_t err_size);
 
