@@ -142,7 +142,11 @@ static void *synth_work(void *arg)
     uint64_t base = wk->seed ^ synth_name_hash(t->name);
     for (uint64_t r = wk->row_begin; r < wk->row_end; r++) {
         synth_rng rng;
-        synth_rng_seed(&rng, base + r * 0x9e3779b97f4a7c15ull);
+        /* Mix the row number first: seeding consecutive rows with consecutive
+         * splitmix states would give overlapping xoshiro states, i.e.
+         * correlated rows and a rank-one bias in every matrix. */
+        uint64_t row_key = base ^ (r * 0xd1b54a32d192ed03ull);
+        synth_rng_seed(&rng, synth_splitmix(&row_key));
         synth_row_values(wk->preset, t, &rng, row);
         uint8_t *dst = wk->dst + r * wk->row_bytes;
         if (t->type == SLM_TYPE_F32)
