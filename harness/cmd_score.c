@@ -59,8 +59,8 @@ static int parse_k_list(const char *text, score_args *a)
 static int task_format_for(const char *task, task_format *f)
 {
     static const struct { const char *name; task_format format; } map[] = {
-        {"squad", TASK_FORMAT_AUTO}, {"rouge", TASK_FORMAT_AUTO}, {"humaneval", TASK_FORMAT_HUMANEVAL},
-        {"mbpp", TASK_FORMAT_MBPP}, {"c", TASK_FORMAT_AUTO},
+        {"squad", TASK_FORMAT_AUTO}, {"rouge", TASK_FORMAT_AUTO}, {"humaneval", TASK_FORMAT_AUTO},
+        {"mbpp", TASK_FORMAT_AUTO}, {"c", TASK_FORMAT_AUTO},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strcmp(task, map[i].name) == 0) {
