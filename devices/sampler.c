@@ -276,6 +276,7 @@ int dev_sampler_start(const dev_sampler_config *cfg, dev_sampler **out, char *er
     s->thread_started = 1;
     if (s->cfg.idle_baseline_s > 0) {
         uint64_t t0 = dev_now_ns();
+        dev_sampler_poll(s, t0, NULL, 0);   /* the thread's first sample may come later */
         sleep_ns((uint64_t)(s->cfg.idle_baseline_s * 1e9));
         uint64_t t1 = dev_now_ns();
         dev_sampler_poll(s, t1, NULL, 0);
