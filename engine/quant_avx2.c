@@ -230,46 +230,74 @@ void quant_avx2_quantize_q8_k(const float *src, void *dst, int64_t n)
 
 /* ---- 32-element block types ----------------------------------------------------------- */
 
-static inline __m256 avx2_q8_0_block(const quant_block_q8_0 *x, const quant_block_q8_0 *y, __m256 acc)
+/* Products of the f16 scales of 8 consecutive weight and activation blocks. */
+#define AVX2_SCALES8(x, y, field)                                                                        \
+    _mm256_mul_ps(_mm256_cvtph_ps(_mm_setr_epi16((short)(x)[0].field, (short)(x)[1].field, (short)(x)[2].field, \
+                                                 (short)(x)[3].field, (short)(x)[4].field, (short)(x)[5].field, \
+                                                 (short)(x)[6].field, (short)(x)[7].field)),             \
+                  _mm256_cvtph_ps(_mm_setr_epi16((short)(y)[0].d, (short)(y)[1].d, (short)(y)[2].d,      \
+                                                 (short)(y)[3].d, (short)(y)[4].d, (short)(y)[5].d,      \
+                                                 (short)(y)[6].d, (short)(y)[7].d)))
+
+/* Lane k of v in all lanes. */
+static inline __m256 avx2_lane(__m256 v, int k) { return _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(k)); }
+
+/* 32 nibbles from one 16-byte load broadcast to both halves (high half shifted). */
+static inline __m256i avx2_nibbles_bcast(const uint8_t *qs)
 {
-    const __m256i p = avx2_dot_i8(_mm256_loadu_si256((const __m256i *)x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
-    return _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(x->d) * avx2_f16(y->d)), _mm256_cvtepi32_ps(p), acc);
+    const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)qs));
+    return _mm256_and_si256(_mm256_srlv_epi64(raw, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(15));
 }
+
+static inline __m256i avx2_q8_0_ints(const quant_block_q8_0 *x, const quant_block_q8_0 *y)
+{
+    return avx2_dot_i8(_mm256_loadu_si256((const __m256i *)x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
+}
+
+/* (code - 8) . y as code . y - 8 . y: two maddubs, no sign fix-ups. */
+static inline __m256i avx2_q4_0_ints(const quant_block_q4_0 *x, const quant_block_q8_0 *y)
+{
+    const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
+    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(avx2_nibbles_bcast(x->qs), yq),
+                                       _mm256_maddubs_epi16(_mm256_set1_epi8(8), yq));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
+/* Block b + k of a group of 8: acc += scale lane k * int sums. */
+#define AVX2_GROUP_STEP(INTS, x, y, k, acc) \
+    acc = _mm256_fmadd_ps(avx2_lane(s, k), _mm256_cvtepi32_ps(INTS((x) + b + (k), (y) + b + (k))), acc)
+
+/* The driver of the symmetric 32-block types: scales converted 8 blocks at a
+ * time, two accumulators. INTS(x, y) gives the block's 8 int32 partial sums. */
+#define AVX2_DOT_SYMMETRIC(INTS, x, y, nb, result)                                                    \
+    do {                                                                                             \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                               \
+        int64_t b = 0;                                                                               \
+        for (; b + 8 <= (nb); b += 8) {                                                              \
+            const __m256 s = AVX2_SCALES8((x) + b, (y) + b, d);                                      \
+            AVX2_GROUP_STEP(INTS, x, y, 0, acc0); AVX2_GROUP_STEP(INTS, x, y, 1, acc1);               \
+            AVX2_GROUP_STEP(INTS, x, y, 2, acc0); AVX2_GROUP_STEP(INTS, x, y, 3, acc1);               \
+            AVX2_GROUP_STEP(INTS, x, y, 4, acc0); AVX2_GROUP_STEP(INTS, x, y, 5, acc1);               \
+            AVX2_GROUP_STEP(INTS, x, y, 6, acc0); AVX2_GROUP_STEP(INTS, x, y, 7, acc1);               \
+        }                                                                                            \
+        for (; b < (nb); b++) {                                                                      \
+            const __m256 s = _mm256_set1_ps(avx2_f16((x)[b].d) * avx2_f16((y)[b].d));                \
+            acc0 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(INTS((x) + b, (y) + b)), acc0);             \
+        }                                                                                            \
+        *(result) = avx2_hsum(_mm256_add_ps(acc0, acc1));                                            \
+    } while (0)
 
 void quant_avx2_dot_q8_0(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q8_0 *x = w, *y = a;
-    const int64_t nb = n / QK8_0;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < nb; b += 2) {
-        acc0 = avx2_q8_0_block(x + b, y + b, acc0);
-        acc1 = avx2_q8_0_block(x + b + 1, y + b + 1, acc1);
-    }
-    if (b < nb) acc0 = avx2_q8_0_block(x + b, y + b, acc0);
-    *result = avx2_hsum(_mm256_add_ps(acc0, acc1));
-}
-
-static inline __m256 avx2_q4_0_block(const quant_block_q4_0 *x, const quant_block_q8_0 *y, __m256 acc)
-{
-    const __m256i codes = _mm256_sub_epi8(avx2_nibbles(x->qs), _mm256_set1_epi8(8));
-    const __m256i p = avx2_dot_i8(codes, _mm256_loadu_si256((const __m256i *)y->qs));
-    return _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(x->d) * avx2_f16(y->d)), _mm256_cvtepi32_ps(p), acc);
+    AVX2_DOT_SYMMETRIC(avx2_q8_0_ints, x, y, n / QK8_0, result);
 }
 
 void quant_avx2_dot_q4_0(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q4_0 *x = w;
     const quant_block_q8_0 *y = a;
-    const int64_t nb = n / QK4_0;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < nb; b += 2) {
-        acc0 = avx2_q4_0_block(x + b, y + b, acc0);
-        acc1 = avx2_q4_0_block(x + b + 1, y + b + 1, acc1);
-    }
-    if (b < nb) acc0 = avx2_q4_0_block(x + b, y + b, acc0);
-    *result = avx2_hsum(_mm256_add_ps(acc0, acc1));
+    AVX2_DOT_SYMMETRIC(avx2_q4_0_ints, x, y, n / QK4_0, result);
 }
 
 void quant_avx2_dot_q5_0(int64_t n, float *result, const void *w, const void *a)
@@ -327,23 +355,21 @@ static inline __m256i avx2_bsums_dot(const int16_t *bsums, __m128i factors_i8)
     return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), _mm256_cvtepi8_epi16(factors_i8));
 }
 
-/* Scale vector for a 32-element chunk of a 16-sub-block type: lanes 0..7 get
- * scale[s0], lanes 8..15 scale[s0 + 1] (as int16), selected by shuffle. */
-static inline __m256i avx2_pair_scales(__m128i scales_i8, __m128i select)
-{
-    return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales_i8, select));
-}
-
 /* Integer sum of one 256-block of a 16-sub-block type whose unsigned codes
- * for chunk c (32 elements) come from codes[c]. */
+ * for chunk c (32 elements) are codes[c]; scales_i8 holds the 16 signed
+ * sub-block scales. Chunk c needs scale 2c in its first 8 int16 lanes and
+ * 2c+1 in the last 8: an in-lane byte shuffle replicates the scale byte into
+ * both bytes of each int16 and an arithmetic shift sign-extends it. */
 static inline __m256i avx2_sum16_block(const __m256i codes[8], const int8_t *yq, __m128i scales_i8)
 {
-    __m128i select = _mm_set_epi64x(0x0101010101010101LL, 0);
+    const __m256i scales = _mm256_broadcastsi128_si256(scales_i8);
+    __m256i select = _mm256_setr_m128i(_mm_set1_epi8(0), _mm_set1_epi8(1));
     __m256i sum = _mm256_setzero_si256();
     for (int c = 0; c < 8; c++) {
         const __m256i p = _mm256_maddubs_epi16(codes[c], _mm256_loadu_si256((const __m256i *)(yq + 32 * c)));
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, avx2_pair_scales(scales_i8, select)));
-        select = _mm_add_epi8(select, _mm_set1_epi8(2));
+        const __m256i sc = _mm256_srai_epi16(_mm256_shuffle_epi8(scales, select), 8);
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, sc));
+        select = _mm256_add_epi8(select, _mm256_set1_epi8(2));
     }
     return sum;
 }
@@ -380,6 +406,19 @@ void quant_avx2_dot_q2_k(int64_t n, float *result, const void *w, const void *a)
     *result = avx2_hsum(acc);
 }
 
+/* Q3_K 6-bit scales minus 32 as 16 int8 (word operations; layout: quant_kernels.h). */
+static inline __m128i avx2_q3_k_scales(const uint8_t packed[12])
+{
+    uint32_t w[3];
+    memcpy(w, packed, sizeof w);
+    const uint32_t lo4 = 0x0f0f0f0f, hi2 = 0x03030303;
+    const __m128i codes = _mm_setr_epi32((int)((w[0] & lo4) | ((w[2] & hi2) << 4)),
+                                         (int)((w[1] & lo4) | (((w[2] >> 2) & hi2) << 4)),
+                                         (int)(((w[0] >> 4) & lo4) | (((w[2] >> 4) & hi2) << 4)),
+                                         (int)(((w[1] >> 4) & lo4) | (((w[2] >> 6) & hi2) << 4)));
+    return _mm_sub_epi8(codes, _mm_set1_epi8(32));
+}
+
 void quant_avx2_dot_q3_k(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q3_k *x = w;
@@ -388,15 +427,13 @@ void quant_avx2_dot_q3_k(int64_t n, float *result, const void *w, const void *a)
     for (int64_t b = 0; b < n / QK_K; b++) {
         __m256i codes[8];
         avx2_unpack_2bit(x[b].qs, codes);
-        const __m256i hmask = _mm256_loadu_si256((const __m256i *)x[b].hmask);
+        __m256i hmask = _mm256_loadu_si256((const __m256i *)x[b].hmask);
         for (int c = 0; c < 8; c++) {
-            const __m256i bit = _mm256_set1_epi8((char)(1 << c));
-            const __m256i high = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hmask, bit), bit), _mm256_set1_epi8(4));
-            codes[c] = _mm256_or_si256(codes[c], high);
+            /* bit c of hmask -> value 4 */
+            codes[c] = _mm256_or_si256(codes[c], _mm256_and_si256(_mm256_slli_epi16(hmask, 2), _mm256_set1_epi8(4)));
+            hmask = _mm256_srli_epi16(hmask, 1);
         }
-        int8_t sc[16];
-        quant_unpack_q3_k_scales(x[b].scales, sc);
-        const __m128i scales = _mm_loadu_si128((const __m128i *)sc);
+        const __m128i scales = avx2_q3_k_scales(x[b].scales);
         const __m256i sumi = avx2_sum16_block(codes, y[b].qs, scales);
         /* codes are q + 4: remove 4 * scale * bsum */
         const __m256i offset = avx2_bsums_dot(y[b].bsums, scales);
@@ -434,23 +471,40 @@ void quant_avx2_dot_q6_k(int64_t n, float *result, const void *w, const void *a)
     *result = avx2_hsum(acc);
 }
 
-/* Q4_K/Q5_K: min term sum_s mins[s] * (bsums[2s] + bsums[2s+1]). */
-static inline __m256i avx2_k4_mins(const uint8_t mins[8], const int16_t *bsums)
+/* Q4_K/Q5_K 6-bit scales and mins unpacked with 32-bit word operations:
+ * returns bytes 0..7 = scales, 8..15 = mins (layout: quant_kernels.h). */
+static inline __m128i avx2_k4_scales(const uint8_t packed[12])
 {
-    uint64_t m8;
-    memcpy(&m8, mins, 8);
-    const __m128i dup = _mm_shuffle_epi8(_mm_cvtsi64_si128((long long)m8),
-                                         _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+    uint32_t w[3];
+    memcpy(w, packed, sizeof w);
+    const uint32_t sc_lo = w[0] & 0x3f3f3f3f, mn_lo = w[1] & 0x3f3f3f3f;
+    const uint32_t sc_hi = (w[2] & 0x0f0f0f0f) | ((w[0] >> 2) & 0x30303030);
+    const uint32_t mn_hi = ((w[2] >> 4) & 0x0f0f0f0f) | ((w[1] >> 2) & 0x30303030);
+    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)mn_lo, (int)mn_hi);
+}
+
+/* Min term: sum_s mins[s] * (bsums[2s] + bsums[2s+1]) in 8 int32 lanes. */
+static inline __m256i avx2_k4_mins(__m128i scales_mins, const int16_t *bsums)
+{
+    const __m128i dup = _mm_shuffle_epi8(scales_mins, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15));
     return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), _mm256_cvtepu8_epi16(dup));
 }
 
-/* sum over 64-element groups g: sc[2g]*dot(lo, y) + sc[2g+1]*dot(hi, y). */
-static inline __m256i avx2_k4_group(__m256i lo, __m256i hi, const int8_t *yq, int sc_lo, int sc_hi)
+/* sc[2g] * dot(lo, y) + sc[2g+1] * dot(hi, y) for 64-element group g;
+ * scales16 holds the 8 scales as int16 in both 128-bit halves. */
+static inline __m256i avx2_k4_group(__m256i lo, __m256i hi, const int8_t *yq, __m256i scales16, int g)
 {
+    const __m256i sel_lo = _mm256_set1_epi16((short)(0x0100 + 0x0202 * 2 * g));
+    const __m256i sel_hi = _mm256_set1_epi16((short)(0x0100 + 0x0202 * (2 * g + 1)));
     const __m256i p_lo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)yq));
     const __m256i p_hi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(yq + 32)));
-    return _mm256_add_epi32(_mm256_madd_epi16(p_lo, _mm256_set1_epi16((short)sc_lo)),
-                            _mm256_madd_epi16(p_hi, _mm256_set1_epi16((short)sc_hi)));
+    return _mm256_add_epi32(_mm256_madd_epi16(p_lo, _mm256_shuffle_epi8(scales16, sel_lo)),
+                            _mm256_madd_epi16(p_hi, _mm256_shuffle_epi8(scales16, sel_hi)));
+}
+
+static inline __m256i avx2_k4_scales16(__m128i scales_mins)
+{
+    return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scales_mins));
 }
 
 void quant_avx2_dot_q4_k(int64_t n, float *result, const void *w, const void *a)
@@ -460,15 +514,15 @@ void quant_avx2_dot_q4_k(int64_t n, float *result, const void *w, const void *a)
     const __m256i low4 = _mm256_set1_epi8(15);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
-        uint8_t sc[8], mn[8];
-        quant_unpack_k4_scales(x[b].scales, sc, mn);
+        const __m128i scales_mins = avx2_k4_scales(x[b].scales);
+        const __m256i scales16 = avx2_k4_scales16(scales_mins);
         __m256i sumi = _mm256_setzero_si256();
         for (int g = 0; g < 4; g++) {
             const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
             const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
-            sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, sc[2 * g], sc[2 * g + 1]));
+            sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, scales16, g));
         }
-        const __m256i summ = avx2_k4_mins(mn, y[b].bsums);
+        const __m256i summ = avx2_k4_mins(scales_mins, y[b].bsums);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
         acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
     }
@@ -482,8 +536,8 @@ void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a)
     const __m256i low4 = _mm256_set1_epi8(15), sixteen = _mm256_set1_epi8(16);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
-        uint8_t sc[8], mn[8];
-        quant_unpack_k4_scales(x[b].scales, sc, mn);
+        const __m128i scales_mins = avx2_k4_scales(x[b].scales);
+        const __m256i scales16 = avx2_k4_scales16(scales_mins);
         const __m256i qh = _mm256_loadu_si256((const __m256i *)x[b].qh);
         __m256i sumi = _mm256_setzero_si256();
         for (int g = 0; g < 4; g++) {
@@ -493,9 +547,9 @@ void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a)
             const __m256i h_hi = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_hi), bit_hi), sixteen);
             const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, low4), h_lo);
             const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), h_hi);
-            sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, sc[2 * g], sc[2 * g + 1]));
+            sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, scales16, g));
         }
-        const __m256i summ = avx2_k4_mins(mn, y[b].bsums);
+        const __m256i summ = avx2_k4_mins(scales_mins, y[b].bsums);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
         acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
     }
