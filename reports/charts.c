@@ -165,7 +165,7 @@ static int throughput_threads(const rep_input *in, int n_in, FILE *dat, FILE *gp
 /* ---- power and temperature trace ---------------------------------------- */
 
 /* A trace sample's value: a number, or the first/maximum of an object of them. */
-static int sample_value(const cJSON *v, int want_max, double *out)
+static int sample_value(const cJSON *v, int want_max, double *out, const char **source)
 {
     if (cJSON_IsNumber(v)) {
         *out = v->valuedouble;
@@ -176,6 +176,8 @@ static int sample_value(const cJSON *v, int want_max, double *out)
     cJSON_ArrayForEach(child, v) {
         if (!cJSON_IsNumber(child))
             continue;
+        if (!found && source)
+            *source = child->string;
         if (!found || (want_max && child->valuedouble > *out))
             *out = child->valuedouble;
         found = 1;
@@ -189,6 +191,7 @@ static int power_trace(const rep_input *in, int n_in, FILE *dat, FILE *gp)
 {
     int rows = 0, have_temp = 0;
     double offset = 0;
+    const char *probe = NULL;
     fprintf(dat, "# t_s power_w temp_c (runs one after another)\n");
     for (int d = 0; d < n_in; d++) {
         const cJSON *run;
@@ -201,8 +204,8 @@ static int power_trace(const rep_input *in, int n_in, FILE *dat, FILE *gp)
                 if (!cJSON_IsNumber(ts))
                     continue;
                 t = ts->valuedouble;
-                int has_power = sample_value(get(sample, "power_w"), 0, &power);
-                int has_temp = sample_value(get(sample, "temp_c"), 1, &temp);
+                int has_power = sample_value(get(sample, "power_w"), 0, &power, &probe);
+                int has_temp = sample_value(get(sample, "temp_c"), 1, &temp, NULL);
                 if (!has_power && !has_temp)
                     continue;
                 have_temp |= has_temp;
@@ -215,10 +218,17 @@ static int power_trace(const rep_input *in, int n_in, FILE *dat, FILE *gp)
             offset += last;
         }
     }
-    fprintf(gp, "set title 'Power (primary probe) and temperature (hottest zone)'\nset xlabel 'time (s)'\n"
-                "set ylabel 'power (W)'\nset y2label 'temperature (C)'\nset ytics nomirror\nset y2tics\n"
-                "set grid\nset datafile missing 'NaN'\n"
-                "plot 'power_trace.dat' using 1:2 with lines lw 2 title 'power W'%s\n",
+    char probe_name[64];
+    snprintf(probe_name, sizeof probe_name, "%s", probe ? probe : "power");
+    for (char *p = probe_name; *p; p++)
+        if (*p == '\'' || *p == '\\')
+            *p = ' ';
+    fprintf(gp, "set title 'Power (first probe) and temperature (hottest zone)%s'\nset xlabel 'time (s)'\n"
+                "set ylabel 'power (W)'\nset yrange [0:*]\nset grid\nset datafile missing 'NaN'\n",
+            have_temp ? "" : ": no temperature sensor readable");
+    if (have_temp)
+        fprintf(gp, "set y2label 'temperature (C)'\nset ytics nomirror\nset y2tics\n");
+    fprintf(gp, "plot 'power_trace.dat' using 1:2 with lines lw 2 title 'power W (%s)'%s\n", probe_name,
             have_temp ? ", '' using 1:3 axes x1y2 with lines lw 2 title 'temp C'" : "");
     return rows;
 }
@@ -264,7 +274,8 @@ static int accuracy_energy(const rep_input *in, int n_in, FILE *dat, FILE *gp)
             best = pts[i].accuracy;
         }
     fprintf(gp, "set title 'Accuracy vs energy per query (Pareto front marked)'\nset xlabel 'J per query'\n"
-                "set ylabel 'accuracy (primary score)'\nset grid\nset key bottom right\n"
+                "set ylabel 'accuracy (primary score)'\nset yrange [0:1.05]\nset xrange [0:*]\nset grid\n"
+                "set key top left\n"
                 "plot 'accuracy_energy.dat' index 0 using 1:2 with points pt 7 ps 1.5 title 'runs', "
                 "'' index 0 using 1:2:3 with labels offset 0,1 font ',8' notitle, "
                 "'' index 1 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 2.5 title 'Pareto front'\n");
