@@ -84,21 +84,12 @@ static int open_document(run_session *s, char *err, size_t err_size)
     return RUNNER_OK;
 }
 
-/* Weak until harness/backend_openai.c (issue 6) is in the tree, so the binary
- * links without it; then the remote backend says it is not built. */
-extern int backend_openai_open(const backend_openai_options *options, backend **out,
-                               char *err, size_t err_size) __attribute__((weak));
-
 static int open_backend(run_session *s, const char *model, int threads, backend **out,
                         char *err, size_t err_size)
 {
     const runner_options *o = s->o;
     if (!strcmp(o->backend_name, "openai")) {
         backend_openai_options opt = {o->endpoint, model, o->api_key_env, 0};
-        if (!backend_openai_open) {
-            snprintf(err, err_size, "--backend openai: unavailable: the remote backend is not built into this binary");
-            return -1;
-        }
         return backend_openai_open(&opt, out, err, err_size);
     }
     backend_local_options opt;
