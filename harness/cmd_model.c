@@ -132,14 +132,14 @@ static int model_info(int argc, char **argv)
             fputs(model_usage, stdout);
             return CMD_OK;
         } else if (argv[i][0] == '-' && argv[i][1])
-            return fprintf(stderr, "slmbench model: unknown option '%s'\n%s", argv[i], model_usage), CMD_USAGE;
+            return fprintf(stderr, "slmbench model: unknown option '%s' (slmbench model --help)\n", argv[i]), CMD_USAGE;
         else if (path)
             return model_fail(CMD_USAGE, "info takes one model file");
         else
             path = argv[i];
     }
     if (!path)
-        return fprintf(stderr, "slmbench model: info needs a MODEL.gguf\n%s", model_usage), CMD_USAGE;
+        return model_fail(CMD_USAGE, "info needs a MODEL.gguf (slmbench model --help)");
     slm_model_info info;
     char err[SLM_ERROR_SIZE];
     if (slm_model_inspect(path, &info, err, sizeof err) != 0)
@@ -203,7 +203,7 @@ static int model_synth_parse(int argc, char **argv, synth_opts *o)
         int known = !strcmp(a, "--preset") || !strcmp(a, "--type") || !strcmp(a, "-o") || !strcmp(a, "--out") ||
                     !strcmp(a, "--seed") || !strcmp(a, "--vocab") || !strcmp(a, "--threads");
         if (!known)
-            return fprintf(stderr, "slmbench model: unknown option '%s'\n%s", a, model_usage), CMD_USAGE;
+            return fprintf(stderr, "slmbench model: unknown option '%s' (slmbench model synth --help)\n", a), CMD_USAGE;
         if (i + 1 >= argc)
             return fprintf(stderr, "slmbench model: missing value for %s\n", a), CMD_USAGE;
         const char *v = argv[++i];
@@ -246,7 +246,7 @@ static int model_synth(int argc, char **argv)
     if (rc != 0)
         return rc;
     if (!o.params.preset || !o.params.type || !o.out)
-        return fprintf(stderr, "slmbench model: synth needs --preset, --type and -o\n%s", model_usage), CMD_USAGE;
+        return model_fail(CMD_USAGE, "synth needs --preset, --type and -o (slmbench model synth --help)");
     char msg[SLM_ERROR_SIZE];
     if (!model_name_known(slm_synth_preset_name, o.params.preset, 0) && strncmp(o.params.preset, "test-", 5) != 0) {
         snprintf(msg, sizeof msg, "%s: unknown preset '%s' (slmbench model synth --help lists them)", o.out,
@@ -275,14 +275,16 @@ static int model_synth(int argc, char **argv)
 
 int cmd_model(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(model_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CMD_USAGE : CMD_OK;
+    if (argc < 2)
+        return model_fail(CMD_USAGE, "expected 'info' or 'synth' (slmbench model --help)");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(model_usage, stdout);
+        return CMD_OK;
     }
     if (!strcmp(argv[1], "info"))
         return model_info(argc, argv);
     if (!strcmp(argv[1], "synth"))
         return model_synth(argc, argv);
-    fprintf(stderr, "slmbench model: unknown subcommand '%s'\n%s", argv[1], model_usage);
+    fprintf(stderr, "slmbench model: unknown subcommand '%s' (expected info or synth)\n", argv[1]);
     return CMD_USAGE;
 }
