@@ -15,7 +15,8 @@
  * Lines are written in small pieces (and CRLF in places) so the client's
  * parser sees events split across reads.
  *
- * Invariants: serves exactly `connections` requests, then the thread ends;
+ * Invariants: serves exactly `connections` requests (or, when it is negative,
+ * until loopback_stop), then the thread ends;
  * the last request (headers + body) is kept for assertions.
  */
 #ifndef LOOPBACK_CHAT_SERVER_H
@@ -177,7 +178,7 @@ static inline int loopback_read_request(loopback_server *server, int fd)
 static inline void *loopback_main(void *user)
 {
     loopback_server *server = user;
-    for (int i = 0; i < server->connections; i++) {
+    for (int i = 0; server->connections < 0 || i < server->connections; i++) {
         int fd = accept(server->listen_fd, NULL, NULL);
         if (fd < 0)
             break;
@@ -211,6 +212,8 @@ static inline int loopback_start(loopback_server *server, int connections)
 
 static inline void loopback_stop(loopback_server *server)
 {
+    if (server->connections < 0)
+        shutdown(server->listen_fd, SHUT_RDWR); /* wakes accept() */
     pthread_join(server->thread, NULL);
     close(server->listen_fd);
 }

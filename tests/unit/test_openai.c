@@ -12,6 +12,8 @@
 #include <math.h>
 
 #include "harness/backend.h"
+#include "harness/commands.h"
+#include "results/compare_load.h"
 #include "harness/backend_openai_sse.h"
 #include "tests/unit/loopback_chat_server.h"
 
@@ -261,6 +263,42 @@ static void test_refused_connection_and_bad_options(void **state)
     b->destroy(b);
 }
 
+/* `slmbench run --backend openai` end to end: results in the same format. */
+static void test_run_command_against_loopback(void **state)
+{
+    (void)state;
+    loopback_server server;
+    assert_int_equal(loopback_start(&server, -1), 0);
+    char dir[] = "/tmp/slm_openai_run_XXXXXX", endpoint[64], path[128], err[1200];
+    assert_non_null(mkdtemp(dir));
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1", server.port);
+    char *argv[] = {"run", "--backend", "openai", "--endpoint", endpoint, "-m", "ok", "--suite",
+                    "qa", "--limit", "2", "-o", dir, NULL};
+    int status = cmd_run((int)(sizeof argv / sizeof argv[0]) - 1, argv);
+    loopback_stop(&server);
+    assert_int_equal(status, 0);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    res_file file;
+    assert_int_equal(res_file_load(path, &file, err, sizeof err), 0);
+    const cJSON *run = res_file_run(&file, 0);
+    const cJSON *backend_info = cJSON_GetObjectItem(run, "backend");
+    assert_string_equal(cJSON_GetObjectItem(backend_info, "name")->valuestring, "openai");
+    assert_null(res_run_model_sha256(run)); /* "unavailable: remote model" */
+    const cJSON *items = cJSON_GetObjectItem(run, "items");
+    assert_int_equal(cJSON_GetArraySize(items), 2);
+    double value;
+    assert_int_equal(res_item_number(cJSON_GetArrayItem(items, 0), "ttft_ms", &value), 0);
+    assert_true(value > 0);
+    assert_int_equal(res_item_number(cJSON_GetArrayItem(items, 0), "prompt_tokens", &value), 0);
+    assert_true(value == 12);
+    assert_int_equal(res_item_number(cJSON_GetArrayItem(items, 0), "logprob_mean", &value), 0);
+    assert_true(fabs(value + 0.4) < 1e-9);
+    res_file_free(&file);
+    char command[200];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    assert_int_equal(system(command), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_http_error_and_malformed_streams),
         cmocka_unit_test(test_retry_without_optional_fields),
         cmocka_unit_test(test_refused_connection_and_bad_options),
+        cmocka_unit_test(test_run_command_against_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
