@@ -107,7 +107,7 @@ static void print_local(const carbon_args *args, const rep_energy_summary *energ
                         const rep_grid_figure *grid, const rep_carbon_figures *f)
 {
     const char *label = energy->label;
-    printf("energy (%s: %s)\n", label, energy->method);
+    printf("energy: %s (method of the first item: %s)\n", label, energy->method);
     printf("  items: %zu with energy (%zu measured, %zu estimated), %zu unavailable%s%s\n",
            energy->n_measured + energy->n_estimated, energy->n_measured, energy->n_estimated,
            energy->n_unavailable, energy->n_unavailable ? ": " : "", energy->unavailable_reason);

@@ -147,12 +147,16 @@ static void print_assumptions(const route_args *args, const rep_route_inputs *in
     if (in->n_no_energy)
         printf("local energy: unavailable for %zu item(s), counted as 0 J and 0 USD of electricity\n",
                in->n_no_energy);
-    printf("prices: %.4g USD/Mtok in, %.4g USD/Mtok out, electricity %.4g USD/kWh%s, device %.4g USD over "
-           "%.4g queries\n\n",
+    printf("prices: %.4g USD/Mtok in, %.4g USD/Mtok out, electricity %.4g USD/kWh%s\n",
            args->prices.usd_per_mtok_in, args->prices.usd_per_mtok_out,
            args->prices.electricity_usd_per_kwh,
-           args->prices.electricity_usd_per_kwh > 0 ? "" : " (not given: electricity not costed)",
-           args->prices.device_usd, args->prices.device_lifetime_queries);
+           args->prices.electricity_usd_per_kwh > 0 ? "" : " (not given: electricity not costed)");
+    if (args->prices.device_lifetime_queries > 0)
+        printf("device: %.4g USD amortized over %.4g queries (included in USD/1k)\n\n",
+               args->prices.device_usd, args->prices.device_lifetime_queries);
+    else
+        printf("device: %.4g USD, not amortized in USD/1k (no --device-lifetime-queries)\n\n",
+               args->prices.device_usd);
 }
 
 static void print_decision(const route_args *args, const rep_route_point *points, long best,

@@ -112,6 +112,7 @@ static int add_row(res_comparison *out, res_metric_comparison **row, char *err, 
     *row = &out->rows[out->n_rows++];
     memset(*row, 0, sizeof **row);
     (*row)->p_value = NAN;
+    (*row)->center_base = (*row)->center_new = NAN;
     (*row)->cv_base = NAN;
     (*row)->cv_new = NAN;
     (*row)->change.estimate = (*row)->change.low = (*row)->change.high = NAN;

@@ -93,10 +93,14 @@ static void markdown_row(FILE *out, const res_metric_comparison *row)
             row->note[0] ? row->note : "");
 }
 
-static int write_stream_to_file(char *text, size_t length, FILE *stream, const char *path,
-                                char *err, size_t err_size)
+/* open_memstream fills text/length only at fclose, hence the pointers. */
+static int write_stream_to_file(char **text_ptr, size_t *length_ptr, FILE *stream,
+                                const char *path, char *err, size_t err_size)
 {
-    if (fclose(stream) != 0 || !text) {
+    int closed = fclose(stream);
+    char *text = *text_ptr;
+    size_t length = *length_ptr;
+    if (closed != 0 || !text) {
         free(text);
         snprintf(err, err_size, "%s: out of memory formatting the output", path);
         return -1;
@@ -140,7 +144,7 @@ int res_compare_write_markdown(const res_comparison *comparison, const char *bas
         }
         markdown_row(out, row);
     }
-    return write_stream_to_file(text, length, out, out_path, err, err_size);
+    return write_stream_to_file(&text, &length, out, out_path, err, err_size);
 }
 
 static int junit_case(FILE *out, const res_metric_comparison *row)
@@ -206,5 +210,5 @@ int res_compare_write_junit(const res_comparison *comparison, const char *out_pa
         snprintf(err, err_size, "%s: out of memory formatting JUnit XML", out_path);
         return -1;
     }
-    return write_stream_to_file(text, length, out, out_path, err, err_size);
+    return write_stream_to_file(&text, &length, out, out_path, err, err_size);
 }
