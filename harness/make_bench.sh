@@ -1,4 +1,62 @@
 #!/bin/sh
-# Placeholder until the benchmarks of issue #2 land.
-echo "make bench: not built yet (issue #2)" >&2
-exit 1
+# make bench — engine speed against the memory-bandwidth bound (a benchmark,
+# not a test; numbers move with whatever else runs on the machine).
+#
+# Usage: sh harness/make_bench.sh BUILD/slmbench
+# For synthetic smollm2-135m and qwen2.5-0.5b at Q8_0, Q4_0 and Q4_K_M (cached
+# in runs/bench/) and 1 and 2 threads, prints prefill tok/s (128-token prompt),
+# decode tok/s (128 tokens), peak RSS, weight bytes read per decoded token,
+# the read bandwidth measured here (tests/bench/bandwidth.c, same thread
+# count), the decode bound (bandwidth / bytes per token) and decode as % of it.
+# Other benchmarks append a section at the end (one `section` call each).
+set -u
+SLMBENCH=${1:-build/slmbench}
+BIN=$(dirname "$SLMBENCH")/bench
+OUT=runs/bench
+PRESETS=${BENCH_PRESETS:-"smollm2-135m qwen2.5-0.5b"}
+TYPES=${BENCH_TYPES:-"Q8_0 Q4_0 Q4_K_M"}
+THREADS=${BENCH_THREADS:-"1 2"}
+mkdir -p "$OUT" || exit 1
+
+fail() { echo "make bench: $*" >&2; exit 1; }
+field() { # field NAME LINE -> value of NAME=value in LINE
+    echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+section() { echo; echo "== $*"; }
+
+[ -x "$BIN/bandwidth" ] && [ -x "$BIN/bench_engine" ] || fail "$BIN/bandwidth or bench_engine missing (run via make bench)"
+
+for p in $PRESETS; do
+    for t in $TYPES; do
+        f="$OUT/$p-$t.gguf"
+        [ -s "$f" ] && continue
+        echo "synthesizing $f ..." >&2
+        "$SLMBENCH" model synth --preset "$p" --type "$t" -o "$f" >/dev/null || fail "synth $p $t failed"
+    done
+done
+
+BW_1=""; BW_2=""
+for th in $THREADS; do
+    line=$("$BIN/bandwidth" --threads "$th" --mib 1024 --passes 5) || fail "bandwidth failed"
+    eval "BW_$th=$(field best_gbs "$line")"
+done
+
+section "engine: decode vs memory-bandwidth bound (best of 3 reps; synthetic weights; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s\n" model type thr prefill_tps decode_tps rss_MiB \
+    bytes/token bw_GB/s bound_tps %bound
+for p in $PRESETS; do
+    for t in $TYPES; do
+        for th in $THREADS; do
+            line=$("$BIN/bench_engine" "$OUT/$p-$t.gguf" --threads "$th" --prompt 128 --decode 128 --reps 3) \
+                || fail "bench_engine $p $t failed"
+            eval "bw=\${BW_$th:-}"
+            echo "$line" | awk -v p="$p" -v t="$t" -v bw="$bw" '{
+                for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                bound = bw * 1e9 / v["decode_bytes_per_token"]
+                printf "%-14s %-7s %3d %11.1f %10.1f %9.0f %12.0f %8.2f %10.1f %6.0f%%\n", p, t, v["threads"],
+                    v["prefill_tps"], v["decode_tps"], v["rss_peak_bytes"] / 1048576,
+                    v["decode_bytes_per_token"], bw, bound, 100 * v["decode_tps"] / bound }'
+        done
+    done
+done
+echo "target: decode >= 75% of the bound for Q8_0 and Q4_0 on 2 threads"
