@@ -278,8 +278,10 @@ static int judge_accuracy(res_metric_comparison *row, const paired_scores *pairs
 {
     row->change_in_points = 1;
     row->n_base = row->n_new = pairs->n;
-    row->center_base = res_mean(pairs->base, pairs->n);
-    row->center_new = res_mean(pairs->new_values, pairs->n);
+    if (pairs->n) {
+        row->center_base = res_mean(pairs->base, pairs->n);
+        row->center_new = res_mean(pairs->new_values, pairs->n);
+    }
     if (pairs->n < 2) {
         row->verdict = pairs->n ? RES_VERDICT_INSUFFICIENT : RES_VERDICT_UNAVAILABLE;
         snprintf(row->note, sizeof row->note, "%zu items scored in both files", pairs->n);
