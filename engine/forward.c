@@ -19,7 +19,8 @@
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
- * Attention splits heads across threads. Everything else (norms, rope, cache
+ * Attention splits heads across threads (contiguous ranges, so GQA heads that
+ * share a kv head convert its F16 cache once). Everything else (norms, rope, cache
  * writes, residuals) is O(n_embd) per token and runs on the calling thread.
  */
 #include "context.h"
@@ -27,6 +28,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "forward_simd.h"
 #include "quant.h"
 
 enum { ROW_BLOCK = 16 }; /* weight rows kept hot while the batch rows stream by */
@@ -277,9 +279,22 @@ static void softmax(float *x, int n)
     for (int i = 0; i < n; i++) x[i] *= inv;
 }
 
+static void axpy_scalar(float *y, float a, const float *x, int n)
+{
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+/* The weighted sum of values runs once per visible position and head: worth
+ * an AVX2 version when the CPU has it (same choice as the kernels). */
+static eng_axpy_fn pick_axpy(void)
+{
+    quant_isa best = quant_best_isa();
+    return best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON ? eng_axpy_avx2 : axpy_scalar;
+}
+
 /* One query row against keys/values [0, n_visible). */
 static void attend(const float *q, const float *keys, const float *values, int n_visible, int head_dim,
-                   float *scores, float *out, const quant_traits *f32)
+                   float *scores, float *out, const quant_traits *f32, eng_axpy_fn axpy)
 {
     float scale = 1.0f / sqrtf((float)head_dim);
     for (int t = 0; t < n_visible; t++) {
@@ -288,11 +303,7 @@ static void attend(const float *q, const float *keys, const float *values, int n
     }
     softmax(scores, n_visible);
     memset(out, 0, (size_t)head_dim * sizeof(float));
-    for (int t = 0; t < n_visible; t++) {
-        const float *v = values + (size_t)t * head_dim;
-        float s = scores[t];
-        for (int i = 0; i < head_dim; i++) out[i] += s * v[i];
-    }
+    for (int t = 0; t < n_visible; t++) axpy(out, scores[t], values + (size_t)t * head_dim, head_dim);
 }
 
 static void attention_task(void *arg, int ith, int nth)
@@ -306,7 +317,10 @@ static void attention_task(void *arg, int ith, int nth)
     int n_total = ctx->n_past + job->n_tokens;
     int cached_kv = -1;
     const float *keys = NULL, *values = NULL;
-    for (int h = ith; h < hp->n_head; h += nth) {
+    eng_axpy_fn axpy = pick_axpy();
+    /* Contiguous heads per thread: heads sharing a kv head convert it once. */
+    int h_begin = hp->n_head * ith / nth, h_end = hp->n_head * (ith + 1) / nth;
+    for (int h = h_begin; h < h_end; h++) {
         int kv = h / group;
         if (kv != cached_kv) {
             keys = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
@@ -316,7 +330,7 @@ static void attention_task(void *arg, int ith, int nth)
         for (int b = 0; b < job->n_tokens; b++) {
             const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
             float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
-            attend(q, keys, values, ctx->n_past + b + 1, hp->head_dim, s->scores, out, f32);
+            attend(q, keys, values, ctx->n_past + b + 1, hp->head_dim, s->scores, out, f32, axpy);
         }
     }
 }
