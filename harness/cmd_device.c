@@ -49,6 +49,18 @@ static int parse_positive(const char *flag, const char *text, double *out)
     return 0;
 }
 
+static int parse_offset(const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !(v > -86400.0 && v < 86400.0)) {
+        fprintf(stderr, "slmbench device: --meter-offset: expected seconds, got '%s'\n", text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, device_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -72,7 +84,7 @@ static int parse_args(int argc, char **argv, device_options *o)
         else if (!strcmp(a, "--idle"))
             rc = parse_positive(a, v, &o->cfg.idle_baseline_s);
         else if (!strcmp(a, "--meter-offset"))
-            o->cfg.external_offset_s = strtod(v, NULL);
+            rc = parse_offset(v, &o->cfg.external_offset_s);
         else if (!strcmp(a, "--probes"))
             o->cfg.probes = v;
         else if (!strcmp(a, "--meter-cmd"))
@@ -124,7 +136,27 @@ static void print_text_device(const cJSON *fp, const cJSON *counters, const cJSO
     if (cJSON_GetObjectItem(counters, "reason"))
         printf(": %s", cJSON_GetObjectItem(counters, "reason")->valuestring);
     printf("\n");
+    const cJSON *freq = cJSON_GetObjectItem(fp, "cpufreq");
+    if (cJSON_GetObjectItem(freq, "governor"))
+        printf("cpufreq     %s, %.0f-%.0f MHz\n",
+               cJSON_GetObjectItem(freq, "governor")->valuestring,
+               cJSON_GetObjectItem(freq, "min_freq_mhz")->valuedouble,
+               cJSON_GetObjectItem(freq, "max_freq_mhz")->valuedouble);
+    else
+        printf("cpufreq     unavailable\n");
     const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(power, "thermal_sensors")) {
+        const cJSON *temp = cJSON_GetObjectItem(p, "temp_c");
+        const cJSON *trip = cJSON_GetObjectItem(p, "trip_temp_c");
+        printf("thermal     %s", cJSON_GetObjectItem(p, "type")->valuestring);
+        if (cJSON_IsNumber(temp))
+            printf(" %.1f C", temp->valuedouble);
+        if (cJSON_IsNumber(trip))
+            printf(" (trip %.1f C)", trip->valuedouble);
+        printf("\n");
+    }
+    if (cJSON_GetArraySize(cJSON_GetObjectItem(power, "thermal_sensors")) == 0)
+        printf("thermal     no sensors in /sys/class/thermal\n");
     cJSON_ArrayForEach(p, cJSON_GetObjectItem(power, "probes"))
         printf("power probe %s (%s, %s)\n", cJSON_GetObjectItem(p, "name")->valuestring,
                cJSON_GetObjectItem(p, "method")->valuestring,
