@@ -142,3 +142,21 @@ const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size)
     (*i)++;
     return argv[*i];
 }
+
+char **cli_argv_copy(int argc, char **argv)
+{
+    char **copy = calloc((size_t)argc + 1, sizeof *copy);
+    for (int i = 0; copy && i < argc; i++)
+        if (!(copy[i] = strdup(argv[i]))) {
+            cli_argv_free(i, copy);
+            return NULL;
+        }
+    return copy;
+}
+
+void cli_argv_free(int argc, char **copy)
+{
+    for (int i = 0; copy && i < argc; i++)
+        free(copy[i]);
+    free(copy);
+}

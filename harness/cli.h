@@ -31,6 +31,11 @@ int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_si
 /* The value of flag argv[*i] (advances *i), or NULL with err set when missing. */
 const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size);
 
+/* A copy of argv whose strings may be modified by the list parsers (so the
+ * original argv stays intact for the results' "command"); free with cli_argv_free. */
+char **cli_argv_copy(int argc, char **argv);
+void cli_argv_free(int argc, char **copy);
+
 /* Installs SIGINT/SIGTERM handlers that set the returned flag (a second signal
  * restores the default action and re-raises it). */
 volatile sig_atomic_t *cli_stop_install(void);

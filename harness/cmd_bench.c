@@ -107,14 +107,17 @@ int cmd_bench(int argc, char **argv)
     bench_options o;
     bench_options_default(&o);
     char err[1024] = "";
-    if (parse_args(&o, argc, argv, err, sizeof err) != 0) {
-        fprintf(stderr, "slmbench bench: %s\n", err);
+    char **args = cli_argv_copy(argc, argv);
+    if (!args || parse_args(&o, argc, args, err, sizeof err) != 0) {
+        fprintf(stderr, "slmbench bench: %s\n", args ? err : "out of memory");
+        cli_argv_free(argc, args);
         return CMD_USAGE;
     }
     o.argc = argc;
     o.argv = argv;
     o.stop = cli_stop_install();
     int rc = runner_bench(&o, err, sizeof err);
+    cli_argv_free(argc, args);
     if (rc == RUNNER_OK)
         return CMD_OK;
     fprintf(stderr, "slmbench bench: %s\n", err);

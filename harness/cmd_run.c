@@ -154,8 +154,10 @@ int cmd_run(int argc, char **argv)
     runner_options o;
     runner_options_default(&o);
     char err[1024] = "";
-    if (parse_args(&o, argc, argv, err, sizeof err) != 0) {
-        fprintf(stderr, "slmbench run: %s\n", err);
+    char **args = cli_argv_copy(argc, argv);
+    if (!args || parse_args(&o, argc, args, err, sizeof err) != 0) {
+        fprintf(stderr, "slmbench run: %s\n", args ? err : "out of memory");
+        cli_argv_free(argc, args);
         return CMD_USAGE;
     }
     default_suites_and_threads(&o);
@@ -171,6 +173,7 @@ int cmd_run(int argc, char **argv)
     o.argv = argv;
     o.stop = cli_stop_install();
     int rc = runner_run(&o, err, sizeof err);
+    cli_argv_free(argc, args);
     if (rc == RUNNER_OK) {
         fprintf(stderr, "slmbench run: results in %s/results.json and %s/items.csv\n", o.out_dir, o.out_dir);
         return CMD_OK;

@@ -10,7 +10,7 @@
 
 /* "f1" (qa), "rougeL" (summarization), "passed" (code), NULL for an empty suite. */
 const char *runner_primary_score(const task_suite *suite);
-/* One recorded generation; *out is the ITEM object (or NULL when interrupted). */
+/* One generation; *out is the ITEM object (NULL when interrupted). out == NULL: warm-up, not recorded. */
 int runner_measure_item(backend *b, runner_probes *probes, const task_suite *suite, const task_item *item,
                         int rep, const runner_options *o, cJSON **out, char *err, size_t err_size);
 /* o->warmup unrecorded generations of item. */

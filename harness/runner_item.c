@@ -154,7 +154,8 @@ static cJSON *error_item(const task_item *item, int rep, const char *error)
 int runner_measure_item(backend *b, runner_probes *probes, const task_suite *suite, const task_item *item,
                         int rep, const runner_options *o, cJSON **out, char *err, size_t err_size)
 {
-    *out = NULL;
+    if (out)
+        *out = NULL;
     task_prompt prompt;
     memset(&prompt, 0, sizeof prompt);
     if (task_prompt_build(suite, item, o->n_shots, &prompt, err, err_size) != 0)
@@ -169,14 +170,16 @@ int runner_measure_item(backend *b, runner_probes *probes, const task_suite *sui
     if (status != 0) {
         if (o->stop && *o->stop)
             return RUNNER_INTERRUPTED;
-        *out = error_item(item, rep, gen_err);
+        if (out)
+            *out = error_item(item, rep, gen_err);
         return RUNNER_OK;
     }
     if (resp.stop_reason == BACKEND_STOP_INTERRUPTED || (o->stop && *o->stop)) {
         backend_response_free(&resp);
         return RUNNER_INTERRUPTED;
     }
-    *out = item_json(item, rep, &resp, probes);
+    if (out) /* NULL for warm-up: nothing is built, nothing is scored */
+        *out = item_json(item, rep, &resp, probes);
     backend_response_free(&resp);
     return RUNNER_OK;
 }
@@ -187,9 +190,7 @@ int runner_warmup(backend *b, runner_probes *probes, const task_suite *suite, co
     for (int w = 0; w < o->warmup; w++) {
         if (o->stop && *o->stop)
             return RUNNER_INTERRUPTED;
-        cJSON *ignored = NULL;
-        int status = runner_measure_item(b, probes, suite, item, 0, o, &ignored, err, err_size);
-        cJSON_Delete(ignored);
+        int status = runner_measure_item(b, probes, suite, item, 0, o, NULL, err, err_size);
         if (status != RUNNER_OK)
             return status;
     }
