@@ -234,7 +234,7 @@ static void test_mann_whitney_hand_computed(void **state)
     assert_int_equal(res_mann_whitney(c, 4, d, 4, &r, err, sizeof err), 0);
     assert_true(fabs(r.u_new - 13) < 1e-12);
     assert_true(fabs(r.z - 4.5 / sqrt(10.857142857)) < 1e-8);
-    assert_true(fabs(r.p_value - erfc(4.5 / sqrt(10.857142857) / sqrt(2))) < 1e-12);
+    assert_true(fabs(r.p_value - erfc(4.5 / sqrt(10.857142857) / sqrt(2))) < 1e-9);
     const double e[] = {3, 3, 3};
     assert_int_equal(res_mann_whitney(e, 3, e, 3, &r, err, sizeof err), 0);
     assert_true(r.all_tied && r.p_value == 1);

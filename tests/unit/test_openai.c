@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glob.h>
 #include <math.h>
 
 #include "harness/backend.h"
@@ -263,21 +264,32 @@ static void test_refused_connection_and_bad_options(void **state)
     b->destroy(b);
 }
 
-/* `slmbench run --backend openai` end to end: results in the same format. */
+/* `slmbench run --backend openai` end to end: results in the same format.
+ * Runs in a private directory without -o (default runs/<timestamp>/). */
 static void test_run_command_against_loopback(void **state)
 {
     (void)state;
     loopback_server server;
     assert_int_equal(loopback_start(&server, -1), 0);
-    char dir[] = "/tmp/slm_openai_run_XXXXXX", endpoint[64], path[128], err[1200];
+    char dir[] = "/tmp/slm_openai_run_XXXXXX", endpoint[64], err[1200], cwd[1024];
     assert_non_null(mkdtemp(dir));
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
     snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1", server.port);
     char *argv[] = {"run", "--backend", "openai", "--endpoint", endpoint, "-m", "ok", "--suite",
-                    "qa", "--limit", "2", "-o", dir, NULL};
+                    "qa", "--limit", "2", NULL};
     int status = cmd_run((int)(sizeof argv / sizeof argv[0]) - 1, argv);
     loopback_stop(&server);
+    glob_t found;
+    int globbed = glob("runs/*/results.json", 0, NULL, &found);
+    char path[1200] = "";
+    if (globbed == 0)
+        snprintf(path, sizeof path, "%s/%s", dir, found.gl_pathv[0]);
+    if (globbed == 0)
+        globfree(&found);
+    assert_int_equal(chdir(cwd), 0);
     assert_int_equal(status, 0);
-    snprintf(path, sizeof path, "%s/results.json", dir);
+    assert_int_equal(globbed, 0);
     res_file file;
     assert_int_equal(res_file_load(path, &file, err, sizeof err), 0);
     const cJSON *run = res_file_run(&file, 0);
