@@ -48,6 +48,10 @@ int dev_topology_collect(struct dev_topology *out, char *brand, size_t brand_siz
 /* Initialises PAPI once (PAPI keeps its own state); reason on failure. */
 int dev_papi_init(char *reason, size_t reason_size);
 
+/* aarch64 identification from /proc/cpuinfo ids; NULL when unknown. */
+const char *dev_arm_implementer_name(unsigned implementer);
+const char *dev_arm_part_name(unsigned implementer, unsigned part);
+
 /* ---- parsers tested directly ------------------------------------------------------- */
 
 /* /proc/stat first line -> busy and total jiffies. */

@@ -54,6 +54,7 @@ typedef struct dev_probe {
     int usable;
     char reason[256];            /* why not usable, or a caveat */
     int measured;                /* 0: estimated */
+    int device_wide;             /* may stand for the device's energy (else a component sensor) */
     dev_quantity quantity;
     int n_channels;
     dev_channel ch[DEV_CHANNELS_MAX];

@@ -273,6 +273,6 @@ void dev_probe_discover_external(dev_probe_list *list, const dev_sampler_config 
             dev_copy(p->command, sizeof p->command, sources[i]);
         dev_copy(p->detail, sizeof p->detail, sources[i]);
         if (dev_meter_open(p, cfg, start_ns, p->reason, sizeof p->reason) == 0)
-            p->usable = 1;
+            p->usable = p->device_wide = 1;
     }
 }

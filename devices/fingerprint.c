@@ -171,6 +171,66 @@ static void isa_from_cpuinfo(dev_isa *isa, const char *cpuinfo, int *used)
 #endif
 }
 
+typedef struct arm_part {
+    unsigned implementer, part;
+    const char *name;
+} arm_part;
+
+static const arm_part arm_parts[] = {
+    {0x41, 0xd03, "Cortex-A53"},   {0x41, 0xd04, "Cortex-A35"},   {0x41, 0xd05, "Cortex-A55"},
+    {0x41, 0xd07, "Cortex-A57"},   {0x41, 0xd08, "Cortex-A72"},   {0x41, 0xd09, "Cortex-A73"},
+    {0x41, 0xd0a, "Cortex-A75"},   {0x41, 0xd0b, "Cortex-A76"},   {0x41, 0xd0c, "Neoverse-N1"},
+    {0x41, 0xd0d, "Cortex-A77"},   {0x41, 0xd40, "Neoverse-V1"},  {0x41, 0xd41, "Cortex-A78"},
+    {0x41, 0xd42, "Cortex-A78AE"}, {0x41, 0xd44, "Cortex-X1"},    {0x41, 0xd46, "Cortex-A510"},
+    {0x41, 0xd47, "Cortex-A710"},  {0x41, 0xd48, "Cortex-X2"},    {0x41, 0xd49, "Neoverse-N2"},
+    {0x41, 0xd4b, "Cortex-A78C"},  {0x41, 0xd4f, "Neoverse-V2"},  {0x41, 0xd80, "Cortex-A520"},
+    {0x41, 0xd81, "Cortex-A720"},  {0x41, 0xd82, "Cortex-X4"},    {0x4e, 0x004, "Carmel"},
+};
+
+const char *dev_arm_implementer_name(unsigned implementer)
+{
+    switch (implementer) {
+    case 0x41: return "ARM";
+    case 0x42: return "Broadcom";
+    case 0x48: return "HiSilicon";
+    case 0x4e: return "NVIDIA";
+    case 0x51: return "Qualcomm";
+    case 0x61: return "Apple";
+    case 0xc0: return "Ampere";
+    default: return NULL;
+    }
+}
+
+const char *dev_arm_part_name(unsigned implementer, unsigned part)
+{
+    for (size_t i = 0; i < sizeof arm_parts / sizeof arm_parts[0]; i++)
+        if (arm_parts[i].implementer == implementer && arm_parts[i].part == part)
+            return arm_parts[i].name;
+    return NULL;
+}
+
+/* aarch64 /proc/cpuinfo has no "model name": name the core from its part number. */
+static void cpu_from_arm_ids(dev_cpu *cpu, const char *cpuinfo)
+{
+    char impl_text[32], part_text[32];
+    cpuinfo_value(cpuinfo, "CPU implementer", impl_text, sizeof impl_text);
+    cpuinfo_value(cpuinfo, "CPU part", part_text, sizeof part_text);
+    if (!impl_text[0])
+        return;
+    unsigned impl = (unsigned)strtoul(impl_text, NULL, 0);
+    unsigned part = part_text[0] ? (unsigned)strtoul(part_text, NULL, 0) : 0;
+    const char *vendor = dev_arm_implementer_name(impl);
+    const char *name = dev_arm_part_name(impl, part);
+    if (!cpu->vendor[0])
+        dev_fmt(cpu->vendor, sizeof cpu->vendor, "%s", vendor ? vendor : impl_text);
+    if (!cpu->brand[0] && name)
+        dev_copy(cpu->brand, sizeof cpu->brand, name);
+    else if (!cpu->brand[0])
+        dev_fmt(cpu->brand, sizeof cpu->brand, "implementer %s part %s", impl_text, part_text);
+    if (cpu->model < 0 && part_text[0])
+        cpu->model = (int)part;
+}
+
 static void cpu_from_cpuinfo(dev_cpu *cpu, const char *cpuinfo)
 {
     char value[128];
@@ -179,16 +239,7 @@ static void cpu_from_cpuinfo(dev_cpu *cpu, const char *cpuinfo)
         if (value[0])
             dev_copy(cpu->brand, sizeof cpu->brand, value);
     }
-    if (!cpu->vendor[0]) {
-        cpuinfo_value(cpuinfo, "CPU implementer", value, sizeof value);
-        if (value[0])
-            snprintf(cpu->vendor, sizeof cpu->vendor, "implementer %.16s", value);
-    }
-    if (cpu->model < 0) {
-        cpuinfo_value(cpuinfo, "CPU part", value, sizeof value);
-        if (value[0])
-            cpu->model = (int)strtol(value, NULL, 0);
-    }
+    cpu_from_arm_ids(cpu, cpuinfo);
 }
 
 static int collect_cpu(dev_fingerprint *fp, char *err, size_t err_size)

@@ -130,6 +130,7 @@ void dev_probe_discover_pmic(dev_probe_list *list, const char *command, int expl
     dev_copy(p->reason, sizeof p->reason,
              "sum of the PMIC rails (SoC, DRAM, I/O); excludes USB/peripheral load on 5 V");
     p->usable = 1;
+    p->device_wide = 1;
 }
 
 static int pmic_sample(dev_probe *p, double *values, double *total, char *err, size_t err_size)
@@ -206,6 +207,7 @@ void dev_probe_discover_papi_rapl(dev_probe_list *list)
         if (p->n_channels > 0) {
             snprintf(p->detail, sizeof p->detail, "PAPI component %s", components[i]);
             p->usable = 1;
+            p->device_wide = 1;
             return;
         }
         PAPI_cleanup_eventset(p->papi_event_set);
@@ -267,6 +269,7 @@ void dev_probe_discover_estimated(dev_probe_list *list, const char *profiles_dir
     p->n_channels = 1;
     p->idle_w = dev_profile_power_w(&p->profile, 0.0, n_cpus);
     p->usable = 1;
+    p->device_wide = 1;
 }
 
 /* ---- one sample ------------------------------------------------------------------------ */

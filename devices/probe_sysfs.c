@@ -106,6 +106,7 @@ void dev_probe_discover_rapl(dev_probe_list *list)
         p->ch[i].in_total = !strcmp(p->ch[i].name, "psys");
     if (p->n_channels > 0) {
         p->usable = 1;
+        p->device_wide = 1;
         return;
     }
     if (denied)
@@ -203,6 +204,20 @@ static void hwmon_set_totals(dev_probe *p)
         inputs += is_input_rail(p->ch[i].name);
     for (int i = 0; inputs && i < p->n_channels; i++)
         p->ch[i].in_total = is_input_rail(p->ch[i].name);
+    if (inputs)
+        p->device_wide = 2;   /* preferred over other device-wide hwmon probes */
+}
+
+/* Chips that measure the board or the CPU package; a GPU's or a drive's
+ * power sensor must not stand for the device's energy. */
+static int chip_is_device_wide(const char *chip)
+{
+    static const char *const prefixes[] = {"ina", "power_meter", "acpi_power", "amd_energy",
+                                           "zenpower", "ltc", "max3", "pac19"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (!strncmp(chip, prefixes[i], strlen(prefixes[i])))
+            return 1;
+    return 0;
 }
 
 static void hwmon_name_probe(dev_probe_list *list, dev_probe *p, const char *chip,
@@ -240,8 +255,62 @@ static void hwmon_discover_one(dev_probe_list *list, const char *hw)
         list->n--;   /* temperature-only chips are not power probes */
         return;
     }
+    p->device_wide = chip_is_device_wide(chip);
+    hwmon_set_totals(p);
+    if (!p->device_wide)
+        dev_copy(p->reason, sizeof p->reason,
+                 "component sensor: sampled and reported, never used as the device's energy");
+    p->usable = 1;
+}
+
+/* Older Jetson kernels (L4T 32.x) expose the INA3221 through IIO, not hwmon:
+ * .../ina3221x/<bus-addr>/iio:device<N>/in_power<K>_input (mW), rail_name_<K>. */
+static void iio_ina_discover_one(dev_probe_list *list, const char *dev_dir, const char *iio)
+{
+    char dir[DEV_PATH_SIZE];
+    dev_fmt(dir, sizeof dir, "%s/%s", dev_dir, iio);
+    dev_probe *p = dev_probe_list_add(list, DEV_PROBE_HWMON, "ina3221x");
+    if (!p)
+        return;
+    p->measured = 1;
+    p->quantity = DEV_QTY_POWER;
+    dev_copy(p->detail, sizeof p->detail, dir);
+    dev_fmt(p->name, sizeof p->name, "ina3221x:%.40s", strrchr(dev_dir, '/') + 1);
+    for (int k = 0; k < 8 && p->n_channels < DEV_CHANNELS_MAX; k++) {
+        char path[DEV_PATH_SIZE];
+        dev_fmt(path, sizeof path, "%s/in_power%d_input", dir, k);
+        if (!dev_exists(path))
+            continue;
+        dev_channel *c = &p->ch[p->n_channels++];
+        memset(c, 0, sizeof *c);
+        dev_copy(c->path, sizeof c->path, path);
+        c->scale = 1e-3;   /* mW */
+        c->in_total = 1;
+        dev_fmt(path, sizeof path, "%s/rail_name_%d", dir, k);
+        if (dev_read_text(path, c->name, sizeof c->name, NULL) || !c->name[0])
+            dev_fmt(c->name, sizeof c->name, "rail%d", k);
+    }
+    if (p->n_channels == 0) {
+        list->n--;
+        return;
+    }
+    p->device_wide = 1;
     hwmon_set_totals(p);
     p->usable = 1;
+}
+
+static void iio_ina_discover(dev_probe_list *list)
+{
+    const char *base = "/sys/bus/i2c/drivers/ina3221x";
+    char devs[32][64];
+    int n = dev_list_dir(base, "", devs, 32);
+    for (int i = 0; i < n; i++) {
+        char dev_dir[DEV_PATH_SIZE], iios[8][64];
+        dev_fmt(dev_dir, sizeof dev_dir, "%s/%s", base, devs[i]);
+        int m = dev_list_dir(dev_dir, "iio:device", iios, 8);
+        for (int j = 0; j < m; j++)
+            iio_ina_discover_one(list, dev_dir, iios[j]);
+    }
 }
 
 void dev_probe_discover_hwmon(dev_probe_list *list)
@@ -251,6 +320,7 @@ void dev_probe_discover_hwmon(dev_probe_list *list)
     int before = list->n;
     for (int i = 0; i < n; i++)
         hwmon_discover_one(list, hws[i]);
+    iio_ina_discover(list);
     if (list->n == before) {
         dev_probe *p = dev_probe_list_add(list, DEV_PROBE_HWMON, "hwmon");
         if (!p)
@@ -311,6 +381,7 @@ void dev_probe_discover_battery(dev_probe_list *list)
             continue;
         }
         p->usable = 1;
+        p->device_wide = 1;
         dev_fmt(path, sizeof path, "%s/status", dir);
         dev_read_text(path, status, sizeof status, NULL);
         if (strcmp(status, "Discharging"))

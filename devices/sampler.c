@@ -10,9 +10,11 @@
  *
  * Invariants: all sampler state is touched with s->lock held; the thread
  * stops within one period (it waits on a condition variable, not a sleep);
- * the primary probe is the best usable measured probe (external meter,
- * RAPL, PAPI RAPL, Pi PMIC, hwmon, a discharging battery), else the
- * estimate, and an energy result always names its method and probe.
+ * the primary probe is the best usable device-wide measured probe (external
+ * meter, RAPL, PAPI RAPL, Pi PMIC, board/CPU hwmon with a whole-module rail
+ * first, a discharging battery), else the estimate — a component sensor such
+ * as a GPU's is reported but never primary; an energy result always names its
+ * method and probe.
  */
 #include <math.h>
 #include <stdio.h>
@@ -143,20 +145,28 @@ static void discover_probes(dev_sampler *s)
     dev_probe_discover_estimated(&s->probes, c->profiles_dir, brand, count_cpus());
 }
 
+static int primary_candidate(const dev_probe *p, dev_probe_kind kind)
+{
+    /* a battery on AC would leave every window without samples */
+    return p->usable && p->kind == kind && p->device_wide &&
+           (p->kind != DEV_PROBE_BATTERY || dev_battery_discharging(p));
+}
+
 static int choose_primary(const dev_sampler *s)
 {
     static const dev_probe_kind order[] = {DEV_PROBE_EXTERNAL, DEV_PROBE_RAPL,
                                            DEV_PROBE_PAPI_RAPL, DEV_PROBE_RPI_PMIC,
                                            DEV_PROBE_HWMON, DEV_PROBE_BATTERY,
                                            DEV_PROBE_ESTIMATED};
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-        for (int i = 0; i < s->probes.n; i++) {
-            const dev_probe *p = &s->probes.items[i];
-            /* a battery on AC would leave every window without samples */
-            if (p->usable && p->kind == order[k] &&
-                (p->kind != DEV_PROBE_BATTERY || dev_battery_discharging(p)))
-                return i;
-        }
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        int best = -1;
+        for (int i = 0; i < s->probes.n; i++)   /* a whole-module rail beats the others */
+            if (primary_candidate(&s->probes.items[i], order[k]) &&
+                (best < 0 || s->probes.items[i].device_wide > s->probes.items[best].device_wide))
+                best = i;
+        if (best >= 0)
+            return best;
+    }
     return -1;
 }
 

@@ -221,6 +221,54 @@ static void test_hwmon_ina3221_integration(void **state)
     fake_tree_remove(&t);
 }
 
+/* Older Jetsons: INA3221 through IIO, POM_5V_IN is the whole module; a GPU's
+ * hwmon power sensor is reported but never stands for the device. */
+static void test_jetson_iio_rails_and_component_sensor(void **state)
+{
+    (void)state;
+    fake_tree t;
+    fake_tree_create(&t);
+    const char *d = "/sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0/";
+    char p[256];
+#define IIO(file, text) (snprintf(p, sizeof p, "%s%s", d, file), fake_write(&t, p, text))
+    IIO("rail_name_0", "POM_5V_IN\n");
+    IIO("rail_name_1", "POM_5V_GPU\n");
+    IIO("rail_name_2", "POM_5V_CPU\n");
+    IIO("in_power0_input", "4000\n");   /* mW */
+    IIO("in_power1_input", "500\n");
+    IIO("in_power2_input", "1500\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon3/name", "amdgpu\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon3/power1_input", "25000000\n");
+    dev_sampler *s = start_manual("hwmon", &t);
+    assert_string_equal(dev_sampler_probe_name(s, dev_sampler_primary_probe(s)),
+                        "ina3221x:6-0040");
+    poll_at(s, S(1.0));
+    IIO("in_power0_input", "6000\n");
+    poll_at(s, S(3.0));
+#undef IIO
+    dev_energy e = energy(s, S(1.0), S(3.0));
+    assert_rel(e.energy_j, 2.0 * (4.0 + 6.0) / 2);   /* POM_5V_IN only, no double count */
+    int gpu = -1;
+    for (int i = 0; i < dev_sampler_probe_count(s); i++)
+        if (!strcmp(dev_sampler_probe_name(s, i), "hwmon:amdgpu"))
+            gpu = i;
+    assert_true(gpu >= 0 && dev_sampler_probe_usable(s, gpu));
+    char err[DEV_ERROR_SIZE];
+    assert_int_equal(dev_sampler_probe_energy(s, gpu, S(1.0), S(3.0), &e, err, sizeof err), 0);
+    assert_rel(e.energy_j, 50.0);
+    dev_sampler_free(s);
+
+    /* Without the INA, the GPU sensor still does not become the device's probe. */
+    fake_tree_remove(&t);
+    fake_tree_create(&t);
+    fake_write(&t, "/sys/class/hwmon/hwmon3/name", "amdgpu\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon3/power1_input", "25000000\n");
+    s = start_manual("hwmon", &t);
+    assert_string_equal(dev_sampler_probe_name(s, dev_sampler_primary_probe(s)), "estimated");
+    dev_sampler_free(s);
+    fake_tree_remove(&t);
+}
+
 /* ---- battery ---------------------------------------------------------------------------- */
 
 static void test_battery_discharging(void **state)
@@ -430,7 +478,7 @@ static void test_idle_baseline_dynamic_energy(void **state)
     (void)state;
     fake_tree t;
     fake_tree_create(&t);
-    fake_write(&t, "/sys/class/hwmon/hwmon0/name", "acpi_power\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon0/name", "power_meter\n");
     fake_write(&t, "/sys/class/hwmon/hwmon0/power1_input", "3000000\n");   /* 3 W */
     dev_sampler *s = start_manual("hwmon", &t);
     poll_at(s, S(1.0));
@@ -516,7 +564,7 @@ static void test_threaded_sampler(void **state)
     (void)state;
     fake_tree t;
     fake_tree_create(&t);
-    fake_write(&t, "/sys/class/hwmon/hwmon0/name", "acpi_power\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon0/name", "power_meter\n");
     fake_write(&t, "/sys/class/hwmon/hwmon0/power1_input", "5000000\n");   /* 5 W */
     dev_sampler_config cfg;
     dev_sampler_config_defaults(&cfg);
@@ -547,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_rapl_energy_across_wrap),
         cmocka_unit_test(test_rapl_permission_hint),
         cmocka_unit_test(test_hwmon_ina3221_integration),
+        cmocka_unit_test(test_jetson_iio_rails_and_component_sensor),
         cmocka_unit_test(test_battery_discharging),
         cmocka_unit_test(test_pi5_pmic_fake_vcgencmd),
         cmocka_unit_test(test_external_meter_command),

@@ -149,6 +149,16 @@ static void test_series_windows(void **state)
     dev_series_free(&s);
 }
 
+static void test_arm_names(void **state)
+{
+    (void)state;
+    assert_string_equal(dev_arm_implementer_name(0x41), "ARM");
+    assert_string_equal(dev_arm_part_name(0x41, 0xd0b), "Cortex-A76");     /* Pi 5 */
+    assert_string_equal(dev_arm_part_name(0x41, 0xd42), "Cortex-A78AE");   /* Orin */
+    assert_null(dev_arm_part_name(0x41, 0xfff));
+    assert_null(dev_arm_implementer_name(0x99));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_profile_selection),
         cmocka_unit_test(test_root_prefix),
         cmocka_unit_test(test_series_windows),
+        cmocka_unit_test(test_arm_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
