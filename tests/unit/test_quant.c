@@ -571,7 +571,8 @@ static void test_simd_kernels_match_scalar(void **state)
             continue;
         }
         if (!quant_isa_supported(isas[i])) {
-            print_message("NOTICE: %s kernels compiled but not executed: CPU lacks %s\n", name,
+            print_message("NOTICE: %s kernels compiled but not executed: CPU lacks %s"
+                          " (test_quant_avx512_emulated runs them on emulated intrinsics)\n", name,
                           isas[i] == QUANT_ISA_AVX2 ? "AVX2/FMA/F16C" : isas[i] == QUANT_ISA_AVX512_VNNI ? "AVX-512 VNNI" : "AVX-512");
             continue;
         }
