@@ -534,10 +534,10 @@ static int gguf_read_tensor_infos(gguf_file *f, gguf_cursor *c, uint64_t n)
     f->tensors = calloc((size_t)(n ? n : 1), sizeof(gguf_tensor));
     /* Names total at most the bytes left and at most the longest allowed
      * name each, plus one NUL each (the smaller bound: not the file size). */
-    uint64_t arena = gguf_left(c) + n + 1;
-    if (n < arena / (GGUF_MAX_NAME_BYTES + 1))
-        arena = n * (GGUF_MAX_NAME_BYTES + 1) + 1;
-    f->name_arena = malloc((size_t)arena);
+    uint64_t arena_bytes = gguf_left(c) + n + 1;
+    if (n < arena_bytes / (GGUF_MAX_NAME_BYTES + 1))
+        arena_bytes = n * (GGUF_MAX_NAME_BYTES + 1) + 1;
+    f->name_arena = malloc((size_t)arena_bytes);
     f->tensor_hash = gguf_hash_alloc(f->n_tensors, &f->tensor_hash_mask);
     if (!f->tensors || !f->name_arena || !f->tensor_hash)
         return gguf_fail(c, "out of memory for %" PRIu64 " tensors", n);
