@@ -69,14 +69,31 @@ static void check_devices(const res_file *base, const res_file *new_file, res_co
                    base->device_id && new_file->device_id ? "" : " (unknown counts as different)");
 }
 
+static const char *model_identity(const cJSON *run, char *buffer, size_t size)
+{
+    return res_run_model_identity(run, buffer, size) == 0 ? buffer : NULL;
+}
+
+static void check_status(const cJSON *run, const char *which, res_comparison *out)
+{
+    const char *status = res_run_string(run, "status");
+    if (status && strcmp(status, "complete") != 0 && out->n_warnings < RES_COMPARE_MAX_REASONS)
+        snprintf(out->warnings[out->n_warnings++], sizeof out->warnings[0],
+                 "%s run %s has status \"%s\": it may hold fewer items", which,
+                 or_unknown(res_run_string(run, "run_id")), status);
+}
+
 static void check_run_pair(const cJSON *base_run, const cJSON *new_run, res_comparison *out)
 {
     const char *base_key = res_run_string(base_run, "run_key");
     const char *new_key = res_run_string(new_run, "run_key");
-    const char *base_sha = res_run_model_sha256(base_run);
-    const char *new_sha = res_run_model_sha256(new_run);
+    char base_buffer[400], new_buffer[400];
+    const char *base_sha = model_identity(base_run, base_buffer, sizeof base_buffer);
+    const char *new_sha = model_identity(new_run, new_buffer, sizeof new_buffer);
+    check_status(base_run, "base", out);
+    check_status(new_run, "new", out);
     if (!strings_match(base_sha, new_sha))
-        add_reason(out, "different models: sha256 %s in base, %s in new (run %s)",
+        add_reason(out, "different models: %.100s in base, %.100s in new (run %.40s)",
                    or_unknown(base_sha), or_unknown(new_sha), or_unknown(base_key));
     if (!strings_match(base_key, new_key))
         add_reason(out, "different configs: run_key \"%s\" in base, \"%s\" in new%s",
@@ -87,11 +104,12 @@ static void check_run_pair(const cJSON *base_run, const cJSON *new_run, res_comp
 static const cJSON *matching_run(const res_file *new_file, const cJSON *base_run, size_t index)
 {
     const char *key = res_run_string(base_run, "run_key");
-    const char *sha = res_run_model_sha256(base_run);
+    char sha_buffer[400], candidate_buffer[400];
+    const char *sha = model_identity(base_run, sha_buffer, sizeof sha_buffer);
     for (size_t j = 0; j < res_file_run_count(new_file); j++) {
         const cJSON *candidate = res_file_run(new_file, j);
         if (strings_match(key, res_run_string(candidate, "run_key")) &&
-            strings_match(sha, res_run_model_sha256(candidate)))
+            strings_match(sha, model_identity(candidate, candidate_buffer, sizeof candidate_buffer)))
             return candidate;
     }
     return index < res_file_run_count(new_file) ? res_file_run(new_file, index) : NULL;

@@ -15,8 +15,10 @@
  *    marked noisy and not judged; it never counts as a pass or a regression
  *    silently (the verdict says "noisy").
  *
- * Invariants: runs are compared only when device_id, model sha256 and run_key
- * agree, unless options.force; every disagreement is recorded as a reason.
+ * Invariants: runs are compared only when device_id, model identity (sha256,
+ * or model@endpoint for a remote model) and run_key agree, unless
+ * options.force; every disagreement is recorded as a reason. Runs that are
+ * not "complete" are compared but warned about.
  * No global state; the comparison owns its rows.
  */
 #ifndef RES_COMPARE_H
@@ -78,8 +80,10 @@ typedef struct res_metric_comparison {
 typedef struct res_comparison {
     res_metric_comparison *rows;
     size_t n_rows, capacity;
-    char reasons[RES_COMPARE_MAX_REASONS][256]; /* why the files are not comparable */
+    char reasons[RES_COMPARE_MAX_REASONS][400]; /* why the files are not comparable */
     size_t n_reasons;
+    char warnings[RES_COMPARE_MAX_REASONS][256]; /* e.g. a run that is not complete */
+    size_t n_warnings;
     int forced;            /* reasons exist and --force overrode them */
     size_t n_regressions;
     size_t n_noisy;

@@ -137,6 +137,21 @@ const char *res_run_model_name(const cJSON *run)
     return name ? name : usable_string(cJSON_GetObjectItemCaseSensitive(model, "path"));
 }
 
+int res_run_model_identity(const cJSON *run, char *out, size_t size)
+{
+    const char *sha = res_run_model_sha256(run);
+    const cJSON *backend = cJSON_GetObjectItemCaseSensitive(run, "backend");
+    const char *model = usable_string(cJSON_GetObjectItemCaseSensitive(backend, "model"));
+    const char *endpoint = usable_string(cJSON_GetObjectItemCaseSensitive(backend, "endpoint"));
+    if (sha)
+        snprintf(out, size, "%s", sha);
+    else if (model && endpoint)
+        snprintf(out, size, "remote:%s@%s", model, endpoint);
+    else
+        out[0] = '\0';
+    return out[0] ? 0 : -1;
+}
+
 /* The schema's table of directions (results/SCHEMA.md, "Metrics in aggregates"). */
 static res_direction builtin_direction(const char *metric)
 {
@@ -187,7 +202,7 @@ const char *res_run_accuracy_metric(const cJSON *run)
     if (named)
         return named;
     /* Older or hand-written files: the suite's primary score by convention. */
-    static const char *const primary[] = {"f1", "rougeL", "pass", "accuracy", "correct"};
+    static const char *const primary[] = {"f1", "rougeL", "passed", "pass", "accuracy"};
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(run, "items");
     const cJSON *first = cJSON_GetArrayItem(items, 0);
     const cJSON *scores = cJSON_GetObjectItemCaseSensitive(first, "scores");

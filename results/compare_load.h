@@ -38,6 +38,12 @@ const cJSON *res_file_run(const res_file *file, size_t index);
 const char *res_run_string(const cJSON *run, const char *name);
 const char *res_run_model_sha256(const cJSON *run);
 const char *res_run_model_name(const cJSON *run);
+/*
+ * What identifies the model: its sha256, or for a remote model (no sha256)
+ * "remote:<backend.model>@<backend.endpoint>". Returns 0, or -1 (out = "")
+ * when neither is known.
+ */
+int res_run_model_identity(const cJSON *run, char *out, size_t size);
 
 typedef enum res_direction {
     RES_DIRECTION_NONE = 0,

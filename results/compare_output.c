@@ -61,6 +61,8 @@ void res_compare_print_text(const res_comparison *comparison, const char *base_p
             100 * (1 - o->alpha), (unsigned long long)o->seed);
     if (comparison->forced)
         print_reasons(comparison, out, "forced despite: ");
+    for (size_t i = 0; i < comparison->n_warnings; i++)
+        fprintf(out, "warning: %s\n", comparison->warnings[i]);
     fprintf(out, "%-16s %-6s %6s %12s %12s %-30s %-9s %-22s %s\n", "metric", "better", "n",
             "base", "new", "change [CI]", "p", "verdict", "run");
     for (size_t i = 0; i < comparison->n_rows; i++) {
@@ -133,6 +135,8 @@ int res_compare_write_markdown(const res_comparison *comparison, const char *bas
             (unsigned long long)o->seed, o->max_cv);
     for (size_t i = 0; i < comparison->n_reasons && comparison->forced; i++)
         fprintf(out, "> Forced despite: %s\n", comparison->reasons[i]);
+    for (size_t i = 0; i < comparison->n_warnings; i++)
+        fprintf(out, "> Warning: %s\n", comparison->warnings[i]);
     const char *current = NULL;
     for (size_t i = 0; i < comparison->n_rows; i++) {
         const res_metric_comparison *row = &comparison->rows[i];

@@ -120,13 +120,15 @@ static int insert_run(sqlite3 *db, const res_file *file, const cJSON *run, long 
     char added[40];
     now_utc(added, sizeof added);
     const char *created = res_run_string(run, "started_utc");
+    char identity[400];
+    res_run_model_identity(run, identity, sizeof identity);
     const char *values[] = {added,
                             text_or_empty(created ? created : file_string(file, NULL, "created_utc")),
                             file->path,
                             text_or_empty(file_string(file, "tool", "git_commit")),
                             text_or_empty(file->device_id),
                             text_or_empty(res_run_model_name(run)),
-                            text_or_empty(res_run_model_sha256(run)),
+                            identity,
                             text_or_empty(res_run_string(run, "run_key"))};
     for (int i = 0; i < 8; i++)
         sqlite3_bind_text(statement, i + 1, values[i], -1, SQLITE_TRANSIENT);

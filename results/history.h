@@ -5,7 +5,9 @@
  *
  * Tables (created on first open; schema version in PRAGMA user_version = 1):
  *   history_runs(id, added_utc, created_utc, source_path, git_commit, device_id,
- *                model_name, model_sha256, run_key)  UNIQUE on what identifies a run
+ *                model_name, model_sha256, run_key)  UNIQUE on what identifies a run;
+ *                model_sha256 holds res_run_model_identity() (remote:model@endpoint
+ *                for a remote model without a sha256)
  *   history_metrics(run_id, metric, n, median, mean, p90, sd)
  *
  * Change points (res_history_changepoints): binary segmentation on the series

@@ -29,6 +29,8 @@ typedef struct planted_run {
     const char *run_key;
     const char *energy_method; /* "measured: ..." or "estimated: ..." */
     const char *created_utc;
+    const char *status;        /* NULL: "complete" */
+    const char *remote_model;  /* with sha256 NULL: an openai backend run of this model */
     const planted_item *items;
     size_t n_items;
 } planted_run;
@@ -85,10 +87,16 @@ static inline cJSON *planted_run_json(const planted_run *run)
     cJSON_AddStringToObject(json, "run_id", "r0001");
     cJSON_AddStringToObject(json, "run_key", run->run_key);
     cJSON_AddStringToObject(json, "kind", "suite");
-    cJSON_AddStringToObject(json, "status", "complete");
+    cJSON_AddStringToObject(json, "status", run->status ? run->status : "complete");
     cJSON *model = cJSON_AddObjectToObject(json, "model");
     cJSON_AddStringToObject(model, "name", "planted-model");
-    cJSON_AddStringToObject(model, "sha256", run->sha256);
+    cJSON_AddStringToObject(model, "sha256", run->sha256 ? run->sha256 : "unavailable: remote model");
+    if (run->remote_model) {
+        cJSON *backend = cJSON_AddObjectToObject(json, "backend");
+        cJSON_AddStringToObject(backend, "name", "openai");
+        cJSON_AddStringToObject(backend, "model", run->remote_model);
+        cJSON_AddStringToObject(backend, "endpoint", "http://127.0.0.1:8080/v1");
+    }
     cJSON *aggregates = cJSON_AddObjectToObject(json, "aggregates");
     cJSON *accuracy = cJSON_AddObjectToObject(aggregates, "accuracy");
     cJSON_AddStringToObject(accuracy, "metric", "f1");

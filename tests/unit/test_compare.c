@@ -40,7 +40,7 @@ typedef struct pair_outcome {
     int status;
     res_metric_comparison decode, accuracy;
     size_t n_regressions;
-    char reason[256];
+    char reason[400];
 } pair_outcome;
 
 static const res_metric_comparison *find_row(const res_comparison *c, const char *metric)
@@ -216,6 +216,25 @@ static void test_accuracy_drop_is_paired(void **state)
     assert_int_equal(o.decode.verdict, RES_VERDICT_NO_CHANGE);
 }
 
+static void test_remote_models_compare_by_name_and_status_is_warned(void **state)
+{
+    (void)state;
+    planted_item items[N_ITEMS];
+    fill_items(items, 1, 20, 0.02);
+    planted_run a = make_run(items, "dev1"), b = make_run(items, "dev1");
+    a.sha256 = b.sha256 = NULL;
+    a.remote_model = b.remote_model = "gpt-x";
+    b.status = "interrupted";
+    pair_outcome o = compare_planted(&a, &b, 0);
+    assert_int_equal(o.status, 0);
+    b.remote_model = "gpt-y";
+    o = compare_planted(&a, &b, 0);
+    assert_int_equal(o.status, 1);
+    assert_non_null(strstr(o.reason, "remote:gpt-x@"));
+    a.remote_model = b.remote_model = NULL; /* nothing identifies the model: not comparable */
+    assert_int_equal(compare_planted(&a, &b, 0).status, 1);
+}
+
 /* ---- statistics against hand-computed values ------------------------------- */
 
 static void test_mann_whitney_hand_computed(void **state)
@@ -300,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_mismatched_devices_are_refused),
         cmocka_unit_test(test_mismatched_models_and_configs_are_refused),
         cmocka_unit_test(test_accuracy_drop_is_paired),
+        cmocka_unit_test(test_remote_models_compare_by_name_and_status_is_warned),
         cmocka_unit_test(test_mann_whitney_hand_computed),
         cmocka_unit_test(test_mcnemar_and_bootstrap),
         cmocka_unit_test(test_bad_files_are_refused_with_one_line),
