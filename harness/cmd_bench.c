@@ -117,9 +117,8 @@ int cmd_bench(int argc, char **argv)
     o.argv = argv;
     o.stop = cli_stop_install();
     int rc = runner_bench(&o, err, sizeof err);
-    cli_argv_free(argc, args);
-    if (rc == RUNNER_OK)
-        return CMD_OK;
-    fprintf(stderr, "slmbench bench: %s\n", err);
-    return rc == RUNNER_BAD_INPUT ? CMD_USAGE : CMD_FAILURE;
+    if (rc != RUNNER_OK)
+        fprintf(stderr, "slmbench bench: %s\n", err);
+    cli_argv_free(argc, args); /* o's strings point into args */
+    return rc == RUNNER_OK ? CMD_OK : rc == RUNNER_BAD_INPUT ? CMD_USAGE : CMD_FAILURE;
 }

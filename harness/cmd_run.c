@@ -173,11 +173,10 @@ int cmd_run(int argc, char **argv)
     o.argv = argv;
     o.stop = cli_stop_install();
     int rc = runner_run(&o, err, sizeof err);
-    cli_argv_free(argc, args);
-    if (rc == RUNNER_OK) {
+    if (rc == RUNNER_OK)
         fprintf(stderr, "slmbench run: results in %s/results.json and %s/items.csv\n", o.out_dir, o.out_dir);
-        return CMD_OK;
-    }
-    fprintf(stderr, "slmbench run: %s\n", err);
-    return rc == RUNNER_BAD_INPUT ? CMD_USAGE : CMD_FAILURE;
+    else
+        fprintf(stderr, "slmbench run: %s\n", err);
+    cli_argv_free(argc, args); /* o's strings point into args */
+    return rc == RUNNER_OK ? CMD_OK : rc == RUNNER_BAD_INPUT ? CMD_USAGE : CMD_FAILURE;
 }

@@ -127,8 +127,13 @@ static void flag_throttling(soak_state *s, uint64_t start, uint64_t end)
     int n = cJSON_GetArraySize(items);
     dev_throttle_event ev;
     int events = s->probes.sampler ? dev_sampler_throttle_events(s->probes.sampler, start, end, &ev, 1) : 0;
+    /* A final window much shorter than the others (the time ran out) is too noisy to judge by. */
+    int last_index = n - 1;
+    const cJSON *last_ms = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, last_index), "e2e_ms");
+    if (n >= 3 && cJSON_IsNumber(last_ms) && last_ms->valuedouble < s->o->window_s * 500.0)
+        last_index--;
     double first = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, 0), "decode_tps")->valuedouble : 0;
-    double last = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, n - 1), "decode_tps")->valuedouble : 0;
+    double last = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, last_index), "decode_tps")->valuedouble : 0;
     double drop = first > 0 ? (first - last) / first * 100.0 : 0;
     cJSON *t = cJSON_CreateObject();
     cJSON_AddBoolToObject(t, "detected", events > 0 || (n >= 2 && drop > SOAK_DROP_PCT));
