@@ -107,14 +107,21 @@ static int alloc_buffers(slm_context *ctx)
     return failed ? -1 : 0;
 }
 
-/* inv_freq[i] = pos-independent part of the rotation angle of pair i. */
+/* inv_freq[i] = pos-independent part of the rotation angle of pair i.
+ * phi3 longrope divides by the short factors while the context fits the
+ * original training length and by the long ones beyond it. */
 static void init_rope(slm_context *ctx)
 {
     const slm_model *m = ctx->model;
     int half = m->hp.n_rot / 2;
+    const float *factors = m->rope_freq_factors;
+    if (m->rope_factors_short || m->rope_factors_long) {
+        int use_long = m->hp.rope_orig_ctx > 0 && ctx->n_ctx > m->hp.rope_orig_ctx;
+        factors = use_long && m->rope_factors_long ? m->rope_factors_long : m->rope_factors_short;
+    }
     for (int i = 0; i < half; i++) {
         double f = pow((double)m->hp.rope_base, -2.0 * i / m->hp.n_rot);
-        if (m->rope_freq_factors) f /= m->rope_freq_factors[i];
+        if (factors) f /= factors[i];
         ctx->inv_freq[i] = (float)f;
     }
 }

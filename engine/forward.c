@@ -191,8 +191,8 @@ static void rope_tables(slm_context *ctx, int n_tokens)
         double pos = (double)(ctx->n_past + b) * hp->rope_pos_scale;
         for (int i = 0; i < half; i++) {
             double theta = pos * ctx->inv_freq[i];
-            ctx->rope_cos[(size_t)b * half + i] = (float)cos(theta);
-            ctx->rope_sin[(size_t)b * half + i] = (float)sin(theta);
+            ctx->rope_cos[(size_t)b * half + i] = (float)(cos(theta) * hp->rope_attn_factor);
+            ctx->rope_sin[(size_t)b * half + i] = (float)(sin(theta) * hp->rope_attn_factor);
         }
     }
 }

@@ -57,19 +57,29 @@ static int key_f32(const gguf_file *f, const char *arch, const char *suffix, int
 }
 
 /* Linear position scaling is the only rope scaling a llama/qwen2/phi3 GGUF
- * carries as metadata that we support; llama3-style scaling arrives baked into
- * the rope_freqs tensor. Other kinds (yarn, longrope) are refused loudly rather
- * than silently computing different logits. */
+ * carries as metadata; llama3-style scaling arrives baked into the rope_freqs
+ * tensor and phi3 longrope ("longrope"/"su") as rope_factors_short/long
+ * tensors plus the keys read here. Other kinds (yarn) are refused loudly
+ * rather than silently computing different logits. */
 static int read_rope_scaling(const gguf_file *f, const char *arch, eng_hparams *hp,
                              char *err, size_t err_size)
 {
     char key[128];
     gguf_str kind = {0};
+    uint32_t orig_ctx = 0;
     hp->rope_pos_scale = 1.0f;
+    /* phi3 longrope: short/long frequency factors (tensors) chosen by context
+     * length, and an attention factor applied to cos/sin. */
+    if (key_f32(f, arch, "rope.scaling.attn_factor", 0, 1.0f, &hp->rope_attn_factor, err, err_size) ||
+        key_u32(f, arch, "rope.scaling.original_context_length", 0, 0, &orig_ctx, err, err_size))
+        return -1;
+    hp->rope_orig_ctx = orig_ctx > (1u << 30) ? (1 << 30) : (int)orig_ctx;
     snprintf(key, sizeof key, "%s.rope.scaling.type", arch);
-    if (gguf_get_str(f, key, &kind) != 0 || gguf_str_eq(kind, "none")) return 0;
+    if (gguf_get_str(f, key, &kind) != 0 || gguf_str_eq(kind, "none") || gguf_str_eq(kind, "longrope") ||
+        gguf_str_eq(kind, "su"))
+        return 0;
     if (!gguf_str_eq(kind, "linear")) {
-        snprintf(err, err_size, "%s: rope scaling '%.*s' is not supported (only linear)",
+        snprintf(err, err_size, "%s: rope scaling '%.*s' is not supported (linear, longrope)",
                  gguf_path(f), (int)(kind.len > 40 ? 40 : kind.len), kind.data);
         return -1;
     }
@@ -267,6 +277,9 @@ static int load_tensors(slm_model *m, char *err, size_t err_size)
         load_vector(f, "output_norm.weight", hp->n_embd, 0, &m->output_norm, err, err_size) ||
         load_vector(f, "rope_freqs.weight", hp->n_rot / 2, 1, &m->rope_freq_factors, err, err_size))
         return -1;
+    if (load_vector(f, "rope_factors_short.weight", hp->n_rot / 2, 1, &m->rope_factors_short, err, err_size) ||
+        load_vector(f, "rope_factors_long.weight", hp->n_rot / 2, 1, &m->rope_factors_long, err, err_size))
+        return -1;
     if (!m->output.data) m->output = m->tok_embd; /* tied embeddings */
     m->layers = calloc((size_t)hp->n_layer, sizeof *m->layers);
     if (!m->layers) {
@@ -301,6 +314,8 @@ void slm_model_free(slm_model *model)
     }
     free(model->output_norm);
     free(model->rope_freq_factors);
+    free(model->rope_factors_short);
+    free(model->rope_factors_long);
     tok_vocab_free(model->vocab);
     gguf_close(model->file);
     free(model);

@@ -60,6 +60,8 @@ typedef struct eng_hparams {
     float norm_eps;
     float rope_base;
     float rope_pos_scale;      /* 1 / linear scaling factor (1 when absent) */
+    float rope_attn_factor;    /* cos/sin multiplier (phi3 longrope), 1 otherwise */
+    int rope_orig_ctx;         /* phi3 longrope: context up to which short factors apply */
 } eng_hparams;
 
 struct slm_model {
@@ -71,6 +73,7 @@ struct slm_model {
     eng_weight output;         /* tok_embd when tied */
     float *output_norm;
     float *rope_freq_factors;  /* [n_rot/2] divisors of each frequency, NULL if none */
+    float *rope_factors_short, *rope_factors_long; /* phi3 longrope, NULL if none */
     eng_layer *layers;
 };
 
