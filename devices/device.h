@@ -183,7 +183,8 @@ int dev_sampler_start(const dev_sampler_config *cfg, dev_sampler **out, char *er
 int dev_sampler_poll(dev_sampler *s, uint64_t now_ns, char *err, size_t err_size);
 /* Measures the idle power over [t0_ns, t1_ns] of samples already taken. */
 int dev_sampler_set_idle_window(dev_sampler *s, uint64_t t0_ns, uint64_t t1_ns, char *err, size_t err_size);
-/* Stops the thread (samples stay queryable). Idempotent. */
+/* Stops the thread after a last sample at the stop time (samples stay
+ * queryable for any window up to then). Idempotent. */
 void dev_sampler_stop(dev_sampler *s);
 void dev_sampler_free(dev_sampler *s);
 

@@ -410,6 +410,8 @@ void dev_sampler_stop(dev_sampler *s)
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->thread, NULL);
     s->thread_started = 0;
+    /* A last sample at the stop time, so every window up to now stays answerable. */
+    dev_sampler_poll(s, dev_now_ns(), NULL, 0);
 }
 
 void dev_sampler_free(dev_sampler *s)

@@ -583,8 +583,12 @@ static void test_threaded_sampler(void **state)
     assert_rel(e.avg_power_w, 5.0);
     assert_rel(e.idle_power_w, 5.0);
     assert_true(e.n_samples >= 2);
+    uint64_t t2 = dev_now_ns();
     dev_sampler_stop(s);
     dev_sampler_stop(s);   /* idempotent */
+    /* the stop sample closes windows that end just before it */
+    assert_int_equal(dev_sampler_energy(s, t0, t2, &e, err, sizeof err), 0);
+    assert_rel(e.avg_power_w, 5.0);
     dev_sampler_free(s);
     fake_tree_remove(&t);
 }
