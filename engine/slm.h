@@ -210,6 +210,13 @@ int slm_generate(slm_context *ctx, const int32_t *prompt, int n_prompt,
 
 /* ---- tokenizer ------------------------------------------------------------------ */
 
+/* Opens only the tokenizer of a GGUF file: tensors are neither needed nor
+ * checked (e.g. the ggml-vocab-*.gguf vocabularies). The result works with the
+ * tokenizer and chat-template functions below and slm_model_free, not with
+ * slm_context_create. A file without tokenizer metadata fails with
+ * "PATH: model has no tokenizer metadata". */
+int slm_vocab_load(const char *path, slm_model **out, char *err, size_t err_size);
+
 int slm_n_vocab(const slm_model *model);
 int32_t slm_token_bos(const slm_model *model);  /* -1 if none */
 int32_t slm_token_eos(const slm_model *model);  /* -1 if none */

@@ -5,11 +5,14 @@
  * Invariants: a model without tokenizer metadata fails every text function
  * with "PATH: model has no tokenizer metadata" (ids-only use still works);
  * the getters return -1 / 0 in that case. Nothing here keeps state.
+ * slm_vocab_load builds a model that has only the file and its vocabulary
+ * (engine/model.h fields; slm_model_free releases it like any other).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "tokenizer_internal.h"
 
 static const tok_vocab *need_vocab(const slm_model *model, char *err, size_t err_size)
@@ -143,5 +146,35 @@ int slm_chat_render(const slm_model *model, const char *family_override,
         snprintf(err, err_size, "%s: %s", eng_model_path(model), inner);
         return -1;
     }
+    return 0;
+}
+
+/* ---- tokenizer-only models ------------------------------------------------------ */
+
+int slm_vocab_load(const char *path, slm_model **out, char *err, size_t err_size)
+{
+    *out = NULL;
+    slm_model *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        snprintf(err, err_size, "%s: out of memory", path);
+        return -1;
+    }
+    if (gguf_open(path, &m->file, err, err_size) != 0 ||
+        tok_vocab_load(m->file, path, &m->vocab, err, err_size) != 0) {
+        slm_model_free(m);
+        return -1;
+    }
+    if (m->vocab == NULL) {
+        snprintf(err, err_size, "%s: model has no tokenizer metadata", path);
+        slm_model_free(m);
+        return -1;
+    }
+    /* Only what the tokenizer functions and slm_model_get_info need. */
+    snprintf(m->info.path, sizeof m->info.path, "%s", path);
+    snprintf(m->info.tokenizer_model, sizeof m->info.tokenizer_model, "%s", m->vocab->model);
+    snprintf(m->info.tokenizer_pre, sizeof m->info.tokenizer_pre, "%s", m->vocab->pre);
+    m->info.n_vocab = (uint32_t)m->vocab->n_tokens;
+    m->hp.n_vocab = m->vocab->n_tokens;
+    *out = m;
     return 0;
 }
