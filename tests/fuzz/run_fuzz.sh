@@ -2,7 +2,7 @@
 # run_fuzz.sh SECONDS — builds the GGUF reader fuzz target with clang
 # (libFuzzer + ASan + UBSan) into build-fuzz/ and runs it for SECONDS.
 # Seed corpus: tests/fixtures GGUF files, the tiny models of ../shared when
-# present ($SLM_SHARED_DIR), small files the writer makes, and truncated
+# present ($SLM_SHARED_DIR), and truncated
 # copies of each. Exits non-zero on any crash; the crash file path is printed.
 set -u
 seconds=${1:-60}
