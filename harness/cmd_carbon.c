@@ -18,7 +18,7 @@
 #include "reports/carbon.h"
 
 typedef struct carbon_args {
-    const char *results_path, *region, *grid_data, *cloud_data;
+    const char *results_path, *region, *grid_data, *cloud_data, *run_id;
     double grid_g_per_kwh; /* < 0: not given */
     double pue, queries_per_day;
     int dynamic;
@@ -27,7 +27,9 @@ typedef struct carbon_args {
 static void carbon_usage(FILE *out)
 {
     fprintf(out, "usage: slmbench carbon RESULTS.json (--region CODE | --grid-gco2-per-kwh X)\n"
-                 "         [--pue P] [--queries-per-day N] [--dynamic] [--grid-data FILE] [--cloud-data FILE]\n"
+                 "         [--pue P] [--queries-per-day N] [--dynamic] [--run RUN_ID]\n"
+                 "         [--grid-data FILE] [--cloud-data FILE]\n"
+                 "  a file with several runs gets one line per run, then the figures over all of them\n"
                  "  --pue defaults to 1.0 (an edge device has no data-centre overhead);\n"
                  "  --dynamic uses energy_dynamic_j (above idle) instead of energy_j\n");
 }
@@ -36,6 +38,8 @@ static int parse_flag(carbon_args *args, const char *flag, const char *value)
 {
     if (!strcmp(flag, "--region"))
         args->region = value;
+    else if (!strcmp(flag, "--run"))
+        args->run_id = value;
     else if (!strcmp(flag, "--grid-data"))
         args->grid_data = value;
     else if (!strcmp(flag, "--cloud-data"))
@@ -145,6 +149,29 @@ static void print_cloud(const rep_cloud_figure *figures, size_t n, const rep_gri
     printf("  (local figures are %s; cloud figures are as published)\n", label);
 }
 
+/* One line per run: runs of different models or suites differ, pooling hides it. */
+static void print_runs(const carbon_args *args, const res_file *file, const rep_grid_figure *grid)
+{
+    printf("per run:\n");
+    for (size_t i = 0; i < res_file_run_count(file); i++) {
+        const cJSON *run = res_file_run(file, i);
+        const char *id = res_run_string(run, "run_id");
+        const char *model = res_run_model_name(run);
+        rep_energy_summary energy;
+        char err[512];
+        if (!id || rep_carbon_energy(file, args->dynamic, id, &energy, err, sizeof err) != 0) {
+            printf("  %-8s %-24.24s energy unavailable\n", id ? id : "?", model ? model : "?");
+            continue;
+        }
+        rep_carbon_figures f;
+        rep_carbon_compute(&energy, grid->g_per_kwh, args->pue, args->queries_per_day, &f);
+        printf("  %-8s %-24.24s %10.4f Wh/query %12.6f gCO2e/query [%s]  %s\n", id,
+               model ? model : "?", f.wh_per_query, f.g_per_query, energy.label,
+               res_run_string(run, "run_key") ? res_run_string(run, "run_key") : "");
+    }
+    printf("all runs together:\n");
+}
+
 static int load_cloud(const carbon_args *args, rep_cloud_figure **figures, size_t *n)
 {
     char err[1200], path[1100];
@@ -177,7 +204,7 @@ int cmd_carbon(int argc, char **argv)
     res_file file;
     rep_energy_summary energy;
     if (res_file_load(args.results_path, &file, err, sizeof err) != 0 ||
-        rep_carbon_energy(&file, args.dynamic, &energy, err, sizeof err) != 0) {
+        rep_carbon_energy(&file, args.dynamic, args.run_id, &energy, err, sizeof err) != 0) {
         fprintf(stderr, "slmbench carbon: %s\n", err);
         res_file_free(&file);
         return CMD_USAGE;
@@ -188,7 +215,10 @@ int cmd_carbon(int argc, char **argv)
     if (status == CMD_OK) {
         rep_carbon_figures figures;
         rep_carbon_compute(&energy, grid.g_per_kwh, args.pue, args.queries_per_day, &figures);
-        printf("carbon: %s\n", args.results_path);
+        printf("carbon: %s%s%s\n", args.results_path, args.run_id ? ", run " : "",
+               args.run_id ? args.run_id : "");
+        if (!args.run_id && res_file_run_count(&file) > 1)
+            print_runs(&args, &file, &grid);
         print_local(&args, &energy, &grid, &figures);
         print_cloud(cloud, n_cloud, &grid, &figures, energy.label);
         free(cloud);

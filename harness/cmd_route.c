@@ -20,7 +20,7 @@
 #include "reports/route.h"
 
 typedef struct route_args {
-    const char *local_path, *cloud_path, *chart_base;
+    const char *local_path, *cloud_path, *chart_base, *run_id;
     double cloud_accuracy, cloud_latency_ms, target; /* < 0: not given */
     rep_route_prices prices;
     int have_price_in, have_price_out;
@@ -33,7 +33,7 @@ static void route_usage(FILE *out)
             "--cloud-latency-ms L)\n"
             "         --price-in USD_PER_MTOK --price-out USD_PER_MTOK [--target-accuracy T]\n"
             "         [--electricity-usd-per-kwh E] [--device-usd D [--device-lifetime-queries N]]\n"
-            "         [--chart OUT_BASE]   (default chart: beside LOCAL.json, route_curve.png)\n");
+            "         [--run RUN_ID] [--chart OUT_BASE]   (default chart: beside LOCAL.json, route_curve.png)\n");
 }
 
 static int parse_number(route_args *args, const char *flag, const char *value)
@@ -95,6 +95,8 @@ static int parse_args(int argc, char **argv, route_args *args)
             args->cloud_path = value;
         else if (!strcmp(flag, "--chart"))
             args->chart_base = value;
+        else if (!strcmp(flag, "--run"))
+            args->run_id = value;
         else if (parse_number(args, flag, value) != 0)
             return -1;
     }
@@ -207,7 +209,7 @@ static int run_route(const route_args *args, const res_file *local, const res_fi
 {
     char err[1200];
     rep_route_inputs inputs;
-    if (rep_route_load(local, cloud, args->cloud_accuracy, args->cloud_latency_ms, &inputs, err,
+    if (rep_route_load(local, args->run_id, cloud, args->cloud_accuracy, args->cloud_latency_ms, &inputs, err,
                        sizeof err) != 0) {
         fprintf(stderr, "slmbench route: %s\n", err);
         return CMD_USAGE;

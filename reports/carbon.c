@@ -56,13 +56,24 @@ static void add_run_items(const cJSON *run, const char *field, rep_energy_summar
     }
 }
 
-int rep_carbon_energy(const res_file *file, int use_dynamic, rep_energy_summary *out, char *err,
-                      size_t err_size)
+int rep_carbon_energy(const res_file *file, int use_dynamic, const char *run_id,
+                      rep_energy_summary *out, char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
     const char *field = use_dynamic ? "energy_dynamic_j" : "energy_j";
-    for (size_t i = 0; i < res_file_run_count(file); i++)
-        add_run_items(res_file_run(file, i), field, out);
+    size_t used = 0;
+    for (size_t i = 0; i < res_file_run_count(file); i++) {
+        const cJSON *run = res_file_run(file, i);
+        const char *id = res_run_string(run, "run_id");
+        if (run_id && (!id || strcmp(id, run_id) != 0))
+            continue;
+        add_run_items(run, field, out);
+        used++;
+    }
+    if (run_id && used == 0) {
+        snprintf(err, err_size, "%s: no run with run_id %s", file->path, run_id);
+        return -1;
+    }
     size_t with_energy = out->n_measured + out->n_estimated;
     if (with_energy == 0) {
         snprintf(err, err_size, "%s: no item has a numeric %s (%s)", file->path, field,

@@ -34,8 +34,9 @@ typedef struct rep_energy_summary {
     char unavailable_reason[200];  /* the first reason seen, if any */
 } rep_energy_summary;
 
-int rep_carbon_energy(const res_file *file, int use_dynamic, rep_energy_summary *out, char *err,
-                      size_t err_size);
+/* Over every run, or only the run whose run_id is `run_id` when it is not NULL. */
+int rep_carbon_energy(const res_file *file, int use_dynamic, const char *run_id,
+                      rep_energy_summary *out, char *err, size_t err_size);
 
 typedef struct rep_carbon_figures {
     double wh_per_query, wh_per_1000_queries, kwh_per_million_tokens;

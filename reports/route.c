@@ -93,10 +93,45 @@ static int fill_item(const cJSON *run, const cJSON *local_item, const res_file *
     return 0;
 }
 
-int rep_route_load(const res_file *local, const res_file *cloud, double cloud_accuracy,
-                   double cloud_latency_ms, rep_route_inputs *out, char *err, size_t err_size)
+static int selected(const cJSON *run, const char *run_id)
+{
+    const char *id = res_run_string(run, "run_id");
+    return !run_id || (id && !strcmp(id, run_id));
+}
+
+/* Every selected run must be of the same model; at least one must be selected. */
+static int check_runs(const res_file *local, const char *run_id, char *err, size_t err_size)
+{
+    char first[400] = "", identity[400];
+    size_t n_selected = 0;
+    for (size_t r = 0; r < res_file_run_count(local); r++) {
+        const cJSON *run = res_file_run(local, r);
+        if (!selected(run, run_id))
+            continue;
+        res_run_model_identity(run, identity, sizeof identity);
+        if (n_selected++ == 0)
+            snprintf(first, sizeof first, "%s", identity);
+        else if (strcmp(first, identity) != 0) {
+            snprintf(err, err_size, "%s: runs of different models (%.60s, %.60s): choose one with --run RUN_ID",
+                     local->path, first, identity);
+            return -1;
+        }
+    }
+    if (n_selected == 0) {
+        snprintf(err, err_size, "%s: no run%s%s", local->path, run_id ? " with run_id " : "s",
+                 run_id ? run_id : "");
+        return -1;
+    }
+    return 0;
+}
+
+int rep_route_load(const res_file *local, const char *run_id, const res_file *cloud,
+                   double cloud_accuracy, double cloud_latency_ms, rep_route_inputs *out,
+                   char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
+    if (check_runs(local, run_id, err, err_size) != 0)
+        return -1;
     out->cloud_per_item = cloud != NULL;
     size_t capacity = 0;
     for (size_t r = 0; r < res_file_run_count(local); r++)
@@ -109,6 +144,8 @@ int rep_route_load(const res_file *local, const res_file *cloud, double cloud_ac
     }
     for (size_t r = 0; r < res_file_run_count(local); r++) {
         const cJSON *run = res_file_run(local, r), *item;
+        if (!selected(run, run_id))
+            continue;
         cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(run, "items"))
             if (fill_item(run, item, cloud, cloud_accuracy, cloud_latency_ms, out, err,
                           err_size) != 0) {

@@ -48,9 +48,15 @@ typedef struct rep_route_inputs {
     int tokens_estimated;         /* 1: cloud tokens taken from local token counts */
 } rep_route_inputs;
 
-/* cloud may be NULL: then cloud_accuracy (0..1) and cloud_latency_ms apply to every item. */
-int rep_route_load(const res_file *local, const res_file *cloud, double cloud_accuracy,
-                   double cloud_latency_ms, rep_route_inputs *out, char *err, size_t err_size);
+/*
+ * cloud may be NULL: then cloud_accuracy (0..1) and cloud_latency_ms apply to
+ * every item. run_id NULL takes every run of LOCAL, which must then all be of
+ * one model (routing between two local models is not this model); otherwise
+ * only that run.
+ */
+int rep_route_load(const res_file *local, const char *run_id, const res_file *cloud,
+                   double cloud_accuracy, double cloud_latency_ms, rep_route_inputs *out,
+                   char *err, size_t err_size);
 void rep_route_inputs_free(rep_route_inputs *inputs);
 
 typedef struct rep_route_prices {

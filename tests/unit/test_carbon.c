@@ -40,7 +40,7 @@ static void test_hand_computed_figures(void **state)
     assert_int_equal(load_planted(items, 5, "measured: rapl package", &file), 0);
     rep_energy_summary energy;
     char err[512];
-    assert_int_equal(rep_carbon_energy(&file, 0, &energy, err, sizeof err), 0);
+    assert_int_equal(rep_carbon_energy(&file, 0, NULL, &energy, err, sizeof err), 0);
     assert_int_equal(energy.n_measured, 4);
     assert_int_equal(energy.n_unavailable, 1);
     assert_string_equal(energy.label, "measured");
@@ -58,6 +58,9 @@ static void test_hand_computed_figures(void **state)
     assert_true(fabs(f.g_per_million_tokens - 12.5) < 1e-9);
     assert_true(fabs(f.g_per_day - 1.5) < 1e-9);
     assert_true(fabs(f.kg_per_year - 0.5475) < 1e-9);
+    assert_int_equal(rep_carbon_energy(&file, 0, "r0001", &energy, err, sizeof err), 0);
+    assert_int_not_equal(rep_carbon_energy(&file, 0, "r9999", &energy, err, sizeof err), 0);
+    assert_non_null(strstr(err, "r9999"));
     res_file_free(&file);
 }
 
@@ -69,13 +72,13 @@ static void test_estimated_energy_stays_labelled(void **state)
     assert_int_equal(load_planted(items, 2, "estimated: TDP x utilisation", &file), 0);
     rep_energy_summary energy;
     char err[512];
-    assert_int_equal(rep_carbon_energy(&file, 0, &energy, err, sizeof err), 0);
+    assert_int_equal(rep_carbon_energy(&file, 0, NULL, &energy, err, sizeof err), 0);
     assert_string_equal(energy.label, "estimated");
     assert_non_null(strstr(energy.method, "TDP"));
     res_file_free(&file);
     planted_item none[2] = {{.energy_j = NAN, .score = NAN}, {.energy_j = NAN, .score = NAN}};
     assert_int_equal(load_planted(none, 2, NULL, &file), 0);
-    assert_int_not_equal(rep_carbon_energy(&file, 0, &energy, err, sizeof err), 0);
+    assert_int_not_equal(rep_carbon_energy(&file, 0, NULL, &energy, err, sizeof err), 0);
     assert_non_null(strstr(err, "unavailable: planted"));
     res_file_free(&file);
 }

@@ -34,7 +34,7 @@ static void load_inputs(rep_route_inputs *inputs, res_file *file, const res_file
     assert_int_equal(res_file_load(path, file, err, sizeof err), 0);
     unlink(path);
     rmdir(dir);
-    assert_int_equal(rep_route_load(file, cloud, cloud_accuracy, 1000, inputs, err, sizeof err), 0);
+    assert_int_equal(rep_route_load(file, NULL, cloud, cloud_accuracy, 1000, inputs, err, sizeof err), 0);
 }
 
 static void test_sweep_matches_hand_computation(void **state)
@@ -42,13 +42,19 @@ static void test_sweep_matches_hand_computation(void **state)
     (void)state;
     rep_route_inputs inputs;
     res_file file;
+    char err[512];
     load_inputs(&inputs, &file, NULL, 0.9);
     assert_int_equal(inputs.n, 4);
+    rep_route_inputs only;
+    assert_int_equal(rep_route_load(&file, "r0001", NULL, 0.9, 1000, &only, err, sizeof err), 0);
+    assert_int_equal(only.n, 4);
+    rep_route_inputs_free(&only);
+    assert_int_not_equal(rep_route_load(&file, "r0404", NULL, 0.9, 1000, &only, err, sizeof err), 0);
+    assert_non_null(strstr(err, "r0404"));
     rep_route_prices prices = {.usd_per_mtok_in = 1, .usd_per_mtok_out = 2,
                                .electricity_usd_per_kwh = 0.36};
     rep_route_point *p;
     size_t n;
-    char err[256];
     assert_int_equal(rep_route_sweep(&inputs, &prices, &p, &n, err, sizeof err), 0);
     assert_int_equal(n, 5); /* cloud only + 4 distinct thresholds */
     /* cloud only */
