@@ -225,6 +225,9 @@ static int compare_metric(const cJSON *base_run, const cJSON *new_run, const cha
                                                    : "new");
     } else {
         status = judge_samples(row, &base, &new_samples, options, err, err_size);
+        if (!strcmp(metric, "itl_ms") && !row->note[0])
+            snprintf(row->note, sizeof row->note, "itl_ms pools every inter-token latency; they "
+                     "are not independent samples, so p is optimistic");
         note_skipped(row, &base, &new_samples);
     }
     free(base.values);

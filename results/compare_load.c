@@ -229,6 +229,24 @@ int res_item_accuracy(const cJSON *run, const cJSON *item, double *value)
     return res_item_number(cJSON_GetObjectItemCaseSensitive(item, "scores"), metric, value);
 }
 
+/* Values one item contributes: 1, or the length of an array field such as itl_ms. */
+static size_t item_capacity(const cJSON *item, const char *metric)
+{
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(item, metric);
+    return cJSON_IsArray(value) ? (size_t)cJSON_GetArraySize(value) : 1;
+}
+
+/* Appends the numbers of an array field (pooled, as the schema's itl_ms aggregate). */
+static int add_array(const cJSON *array, res_samples *out)
+{
+    const cJSON *value;
+    size_t before = out->n;
+    cJSON_ArrayForEach(value, array)
+        if (cJSON_IsNumber(value))
+            out->values[out->n++] = value->valuedouble;
+    return out->n > before ? 0 : -1;
+}
+
 int res_run_samples(const cJSON *run, const char *metric, res_samples *out, char *err,
                     size_t err_size)
 {
@@ -238,21 +256,29 @@ int res_run_samples(const cJSON *run, const char *metric, res_samples *out, char
         snprintf(err, err_size, "run has no \"items\" array");
         return -1;
     }
-    size_t count = (size_t)cJSON_GetArraySize(items);
-    out->values = malloc((count ? count : 1) * sizeof *out->values);
+    size_t capacity = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, items)
+        capacity += item_capacity(item, metric);
+    out->values = malloc((capacity ? capacity : 1) * sizeof *out->values);
     if (!out->values) {
         snprintf(err, err_size, "out of memory reading %s samples", metric);
         return -1;
     }
     int is_accuracy = !strcmp(metric, "accuracy");
-    const cJSON *item;
     cJSON_ArrayForEach(item, items) {
+        const cJSON *field = cJSON_GetObjectItemCaseSensitive(item, metric);
         double value;
-        int status = is_accuracy ? res_item_accuracy(run, item, &value)
+        int status;
+        if (cJSON_IsArray(field)) {
+            status = add_array(field, out);
+        } else {
+            status = is_accuracy ? res_item_accuracy(run, item, &value)
                                  : res_item_number(item, metric, &value);
-        if (status == 0)
-            out->values[out->n++] = value;
-        else
+            if (status == 0)
+                out->values[out->n++] = value;
+        }
+        if (status != 0)
             out->skipped++;
     }
     return 0;

@@ -71,7 +71,8 @@ typedef struct res_samples {
 
 /*
  * Per-item values of one metric, in item order. "accuracy" reads the primary
- * score. Fills out (caller frees out->values with free()).
+ * score; an array field (itl_ms) contributes all its numbers, pooled. Fills
+ * out (caller frees out->values with free()).
  */
 int res_run_samples(const cJSON *run, const char *metric, res_samples *out, char *err,
                     size_t err_size);
