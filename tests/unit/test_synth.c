@@ -347,6 +347,54 @@ static void test_errors(void **state)
         assert_null(strstr(slm_synth_preset_name(i), "test-"));   /* hidden */
 }
 
+/* A minimal metadata-only llama file with one key left out or overridden. */
+static int info_of(const char *skip, const char *arch, uint32_t kv_heads, char *err)
+{
+    gguf_writer *w = gguf_writer_create();
+    const char *keys[] = {"llama.context_length", "llama.embedding_length", "llama.block_count",
+                          "llama.feed_forward_length", "llama.attention.head_count"};
+    const uint32_t vals[] = {512, 256, 2, 512, 4};
+    gguf_writer_set_str(w, "general.architecture", arch);
+    for (int i = 0; i < 5; i++)
+        if (!skip || strcmp(skip, keys[i]) != 0)
+            gguf_writer_set_u32(w, keys[i], vals[i]);
+    if (!skip || strcmp(skip, "eps") != 0)
+        gguf_writer_set_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    if (kv_heads)
+        gguf_writer_set_u32(w, "llama.attention.head_count_kv", kv_heads);
+    gguf_writer_set_u32(w, "llama.vocab_size", 100);
+    char path[512];
+    snprintf(path, sizeof path, "%s/info.gguf", tmp_dir);
+    assert_int_equal(gguf_writer_write(w, path, err, ERR_SIZE), 0);
+    gguf_writer_free(w);
+    slm_model_info info;
+    int rc = slm_model_inspect(path, &info, err, ERR_SIZE);
+    if (rc == 0) {
+        assert_int_equal(info.n_head_kv, kv_heads ? kv_heads : 4);
+        assert_int_equal(info.n_rot, 64);
+        assert_int_equal(info.n_vocab, 100);
+        assert_true(info.rope_freq_base == 10000.0f);
+    }
+    return rc;
+}
+
+static void test_model_info_required_keys(void **state)
+{
+    (void)state;
+    char err[ERR_SIZE];
+    assert_int_equal(info_of(NULL, "llama", 0, err), 0);   /* defaults applied */
+    assert_int_equal(info_of(NULL, "llama", 2, err), 0);
+    assert_int_not_equal(info_of("llama.block_count", "llama", 0, err), 0);
+    assert_non_null(strstr(err, "required key 'llama.block_count' is missing"));
+    assert_int_not_equal(info_of("eps", "llama", 0, err), 0);
+    assert_non_null(strstr(err, "layer_norm_rms_epsilon"));
+    assert_int_not_equal(info_of(NULL, "llama", 3, err), 0);
+    assert_non_null(strstr(err, "not a multiple of head_count_kv 3"));
+    assert_int_not_equal(info_of(NULL, "gpt2", 0, err), 0);
+    assert_non_null(strstr(err, "architecture 'gpt2' is not supported"));
+    assert_non_null(strstr(err, "info.gguf: "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_deterministic_across_threads),
         cmocka_unit_test(test_engine_runs_synthetic_model),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_model_info_required_keys),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
