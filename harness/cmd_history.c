@@ -22,6 +22,7 @@ typedef struct history_args {
     double min_shift_pct;
     double min_segment;
     const char *chart_base;
+    int no_chart;
 } history_args;
 
 static void history_usage(FILE *out)
@@ -29,7 +30,8 @@ static void history_usage(FILE *out)
     fprintf(out,
             "usage: slmbench history add RESULTS.json [--db FILE]\n"
             "       slmbench history show --metric NAME [--model NAME|SHA] [--device ID]\n"
-            "            [--run-key KEY] [--min-shift PCT] [--min-segment N] [--chart OUT_BASE] [--db FILE]\n"
+            "            [--run-key KEY] [--min-shift PCT] [--min-segment N] [--chart OUT_BASE | --no-chart]\n"
+            "            [--db FILE]   (default chart: history_METRIC.png/.svg beside the database)\n"
             "  default db: %s; change points: binary segmentation on per-run medians,\n"
             "  kept when the level shifts >= --min-shift %% (default 5) with >= --min-segment runs\n"
             "  (default 2) on each side\n",
@@ -68,7 +70,9 @@ static int parse_args(int argc, char **argv, history_args *args)
     args->min_shift_pct = 5;
     args->min_segment = 2;
     for (int i = 2; i < argc; i++) {
-        if (argv[i][0] == '-') {
+        if (!strcmp(argv[i], "--no-chart")) {
+            args->no_chart = 1;
+        } else if (argv[i][0] == '-') {
             const char *value = decide_flag_value("history", argc, argv, &i);
             if (!value || parse_value_flag(args, argv[i - 1], value) != 0)
                 return -1;
@@ -96,7 +100,7 @@ static int history_add(const history_args *args)
     }
     sqlite3 *db;
     size_t added = 0, duplicates = 0;
-    int status = res_history_open(args->db_path, &db, err, sizeof err);
+    int status = res_history_open(args->db_path, 1, &db, err, sizeof err);
     if (status == 0) {
         status = res_history_add(db, &file, &added, &duplicates, err, sizeof err);
         res_history_close(db);
@@ -130,6 +134,18 @@ static void print_points(const res_history_point *points, size_t n, const char *
     }
 }
 
+/* --chart, else history_<metric> beside the database. */
+static void default_chart_base(const history_args *args, char *out, size_t size)
+{
+    if (args->chart_base) {
+        snprintf(out, size, "%s", args->chart_base);
+        return;
+    }
+    const char *slash = strrchr(args->db_path, '/');
+    snprintf(out, size, "%.*shistory_%s", slash ? (int)(slash - args->db_path + 1) : 0,
+             args->db_path, args->filter.metric);
+}
+
 static int history_show(const history_args *args)
 {
     if (!args->filter.metric) {
@@ -138,7 +154,7 @@ static int history_show(const history_args *args)
     }
     char err[1200];
     sqlite3 *db;
-    if (res_history_open(args->db_path, &db, err, sizeof err) != 0) {
+    if (res_history_open(args->db_path, 0, &db, err, sizeof err) != 0) {
         fprintf(stderr, "slmbench history: %s\n", err);
         return CMD_USAGE;
     }
@@ -156,9 +172,11 @@ static int history_show(const history_args *args)
            args->min_segment);
     print_points(points, n, args->filter.metric);
     int result = CMD_OK;
-    if (n && args->chart_base) {
+    char chart_base[1100];
+    default_chart_base(args, chart_base, sizeof chart_base);
+    if (n && !args->no_chart) {
         char chart[1400];
-        int drawn = res_history_chart(points, n, args->filter.metric, args->chart_base, chart,
+        int drawn = res_history_chart(points, n, args->filter.metric, chart_base, chart,
                                       sizeof chart, err, sizeof err);
         if (drawn < 0) {
             fprintf(stderr, "slmbench history: %s\n", err);
@@ -166,8 +184,6 @@ static int history_show(const history_args *args)
         } else {
             printf("chart: %s\n", chart);
         }
-    } else if (n) {
-        printf("chart: not requested (--chart OUT_BASE writes OUT_BASE.gp/.dat and a PNG or SVG)\n");
     }
     free(points);
     return result;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -50,12 +51,17 @@ static int make_parent_dir(const char *path, char *err, size_t err_size)
     return 0;
 }
 
-int res_history_open(const char *path, sqlite3 **db, char *err, size_t err_size)
+int res_history_open(const char *path, int create, sqlite3 **db, char *err, size_t err_size)
 {
     *db = NULL;
-    if (make_parent_dir(path, err, err_size) != 0)
+    if (create && make_parent_dir(path, err, err_size) != 0)
         return -1;
-    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    if (!create && access(path, R_OK) != 0) {
+        snprintf(err, err_size, "%s: no history database (slmbench history add creates it)", path);
+        return -1;
+    }
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
         snprintf(err, err_size, "%s: cannot open database: %s", path,
                  *db ? sqlite3_errmsg(*db) : "out of memory");
         res_history_close(*db);

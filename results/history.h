@@ -32,8 +32,9 @@ typedef struct sqlite3 sqlite3;
 
 #define RES_HISTORY_DEFAULT_DB "runs/history.sqlite"
 
-/* Opens (creating the file, its parent directory and the tables as needed). */
-int res_history_open(const char *path, sqlite3 **db, char *err, size_t err_size);
+/* Opens; with create, makes the file, its parent directory and the tables as
+ * needed; without, a missing file is an error (reading never creates). */
+int res_history_open(const char *path, int create, sqlite3 **db, char *err, size_t err_size);
 void res_history_close(sqlite3 *db);
 
 /* Stores every run of the file; counts runs added and runs already present. */

@@ -64,6 +64,10 @@ grep -q "2026-11-03.*change point (-10" "$T/out" || { cat "$T/out"; fail "histor
 [ -f "$T/trend.gp" ] || fail "history: no gnuplot script"
 grep -q "^chart: " "$T/out" || fail "history: no chart line"
 "$B" history add "$T/bad.json" --db "$T/h.sqlite" 2> "$T/err"; [ $? -eq 2 ] || fail "history add bad file"
+"$B" history show --metric decode_tps --db "$T/h.sqlite" > "$T/out" 2>&1 || fail "history show (default chart)"
+[ -f "$T/history_decode_tps.gp" ] || fail "history: default chart script not beside the database"
+"$B" history show --metric decode_tps --db "$T/none.sqlite" > /dev/null 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && [ ! -f "$T/none.sqlite" ] || fail "history show on a missing database: exit $rc or file created"
 
 # ---- carbon: 3.6 J = 0.001 Wh per query; FR 56 g/kWh -> 5.6e-5 g per query, 0.056 g per 1,000 ----
 "$B" carbon "$T/base.json" --region FR > "$T/out" 2>&1 || { cat "$T/out"; fail "carbon --region FR"; }

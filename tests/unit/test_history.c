@@ -63,7 +63,7 @@ static void test_add_show_and_chart(void **state)
     assert_int_equal(planted_tempdir(dir, sizeof dir, "hist"), 0);
     snprintf(db_path, sizeof db_path, "%s/sub/history.sqlite", dir);
     sqlite3 *db;
-    assert_int_equal(res_history_open(db_path, &db, err, sizeof err), 0);
+    assert_int_equal(res_history_open(db_path, 1, &db, err, sizeof err), 0);
     for (int r = 0; r < N_RUNS; r++) {
         write_run(dir, r, r < 4 ? 20 : 17, path, sizeof path);
         res_file file;
@@ -128,10 +128,13 @@ static void test_not_a_database_is_refused(void **state)
     fputs("this is not an SQLite database, just text long enough to have a header.....", f);
     fclose(f);
     sqlite3 *db;
-    assert_int_not_equal(res_history_open(path, &db, err, sizeof err), 0);
+    assert_int_not_equal(res_history_open(path, 1, &db, err, sizeof err), 0);
     assert_non_null(strstr(err, path));
     assert_null(db);
     unlink(path);
+    assert_int_not_equal(res_history_open(path, 0, &db, err, sizeof err), 0); /* no create */
+    assert_non_null(strstr(err, "no history database"));
+    assert_int_equal(access(path, F_OK), -1);
     rmdir(dir);
 }
 
