@@ -3,7 +3,9 @@
  * /proc/cpuinfo + getauxval + hwloc on aarch64), OS, memory, cpufreq, board
  * model, hypervisor, battery, and a stable device id.
  *
- * Invariants: sysfs/procfs reads go through dev_read_* (root prefix); a field
+ * Invariants: sysfs/procfs reads go through dev_read_* (root prefix; CPUID,
+ * uname and hwloc's own topology discovery describe the real machine, which
+ * thread binding must match anyway); a field
  * that cannot be read stays empty or 0/-1, never guessed; the device id hashes
  * only fields that do not change between runs on the same machine.
  */
