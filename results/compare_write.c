@@ -129,8 +129,8 @@ static int write_script(const char *out_base, const char *terminal, const char *
 int res_gnuplot_render(const char *out_base, const char *body, char *chart, size_t chart_size,
                        char *err, size_t err_size)
 {
-    static const char *const terminals[][2] = {{"pngcairo size 960,540", "png"},
-                                               {"svg size 960,540", "svg"}};
+    static const char *const terminals[][2] = {{"pngcairo noenhanced size 960,540", "png"},
+                                               {"svg noenhanced size 960,540", "svg"}};
     char script_path[1100];
     int exit_code = -1;
     for (size_t i = 0; i < 2; i++) {

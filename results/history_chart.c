@@ -13,6 +13,13 @@
 #include "results/compare_write.h"
 #include "results/history.h"
 
+static int starts_series(const res_history_point *points, size_t i)
+{
+    return i == 0 || strcmp(points[i].run_key, points[i - 1].run_key) ||
+           strcmp(points[i].model_sha256, points[i - 1].model_sha256) ||
+           strcmp(points[i].device_id, points[i - 1].device_id);
+}
+
 /* gnuplot data: one block per series (two blank lines between), x = run number. */
 static int write_data(const res_history_point *points, size_t n, const char *path,
                       size_t *n_series, char *err, size_t err_size)
@@ -26,10 +33,7 @@ static int write_data(const res_history_point *points, size_t n, const char *pat
     }
     *n_series = 0;
     for (size_t i = 0, x = 0; i < n; i++, x++) {
-        int starts = i == 0 || strcmp(points[i].run_key, points[i - 1].run_key) ||
-                     strcmp(points[i].model_sha256, points[i - 1].model_sha256) ||
-                     strcmp(points[i].device_id, points[i - 1].device_id);
-        if (starts) {
+        if (starts_series(points, i)) {
             fprintf(out, "%s# series %zu: %s | %.12s | %s\n", i ? "\n\n" : "", *n_series,
                     points[i].model, points[i].device_id, points[i].run_key);
             (*n_series)++;
@@ -48,6 +52,34 @@ static int write_data(const res_history_point *points, size_t n, const char *pat
     return status;
 }
 
+/* gnuplot single-quoted string: a quote inside would end it, so it becomes ". */
+static void plot_title(const res_history_point *p, char *out, size_t size)
+{
+    snprintf(out, size, "%.40s | %.12s | %.80s", p->model, p->device_id, p->run_key);
+    for (char *q = out; *q; q++)
+        if (*q == '\'')
+            *q = '"';
+}
+
+static int plot_command(const res_history_point *points, size_t n, const char *data_path,
+                        FILE *out)
+{
+    size_t series = 0;
+    fprintf(out, "plot ");
+    for (size_t i = 0; i < n; i++) {
+        if (!starts_series(points, i))
+            continue;
+        char title[160];
+        plot_title(&points[i], title, sizeof title);
+        fprintf(out, "%s'%s' index %zu using 1:2 with linespoints title '%s', \\\n     "
+                     "'%s' index %zu using 1:($3 > 0 ? $2 : 1/0) with points pt 6 ps 3 lc rgb 'red' notitle",
+                series ? ", \\\n     " : "", data_path, series, title, data_path, series);
+        series++;
+    }
+    fprintf(out, "\n");
+    return 0;
+}
+
 int res_history_chart(const res_history_point *points, size_t n, const char *metric,
                       const char *out_base, char *chart, size_t chart_size, char *err,
                       size_t err_size)
@@ -57,13 +89,23 @@ int res_history_chart(const res_history_point *points, size_t n, const char *met
     snprintf(data_path, sizeof data_path, "%s.dat", out_base);
     if (write_data(points, n, data_path, &n_series, err, err_size) != 0)
         return -1;
-    char body[4096];
-    snprintf(body, sizeof body,
-             "set title 'slmbench history: %s (median per run; circles = change points)'\n"
-             "set xlabel 'run (in time order)'\nset ylabel '%s'\nset grid\nset key outside below\n"
-             "plot for [s=0:%zu] '%s' index s using 1:2 with linespoints title sprintf('series %%d', s), \\\n"
-             "     for [s=0:%zu] '%s' index s using 1:($3 > 0 ? $2 : 1/0) with points pt 6 ps 3 lc rgb 'red' notitle\n",
-             metric, metric, n_series ? n_series - 1 : 0, data_path, n_series ? n_series - 1 : 0,
-             data_path);
-    return res_gnuplot_render(out_base, body, chart, chart_size, err, err_size);
+    char *body = NULL;
+    size_t length = 0;
+    FILE *out = open_memstream(&body, &length);
+    if (!out) {
+        snprintf(err, err_size, "%s: out of memory", out_base);
+        return -1;
+    }
+    fprintf(out, "set title 'slmbench history: %s (median per run; circles = change points)'\n"
+                 "set xlabel 'run (in time order)'\nset ylabel '%s'\nset grid\nset key outside below\n",
+            metric, metric);
+    plot_command(points, n, data_path, out);
+    if (fclose(out) != 0 || !body) {
+        free(body);
+        snprintf(err, err_size, "%s: out of memory", out_base);
+        return -1;
+    }
+    int status = res_gnuplot_render(out_base, body, chart, chart_size, err, err_size);
+    free(body);
+    return status;
 }
