@@ -252,7 +252,20 @@ typedef struct bpe_candidate {
     int32_t merged;
 } bpe_candidate;
 
+/* Per-call memo of short words -> ids: English text repeats its words, and a
+ * hit skips the merge loop (whose hash probes dominate otherwise). */
+#define WORD_CACHE_MAX_BYTES 24
+#define WORD_CACHE_MAX_IDS 8
+typedef struct word_cache_entry {
+    uint32_t hash;
+    uint8_t len, n_ids; /* len 0 = empty slot */
+    char word[WORD_CACHE_MAX_BYTES];
+    int32_t ids[WORD_CACHE_MAX_IDS];
+} word_cache_entry;
+
 struct tok_bpe_state {
+    word_cache_entry *cache; /* NULL for short texts */
+    uint32_t cache_mask, cache_used;
     pcre2_match_data *match;
     pcre2_match_context *match_context;
     pcre2_jit_stack *jit_stack;
@@ -294,6 +307,7 @@ void tok_bpe_state_free(tok_bpe_state *s)
     pcre2_match_data_free(s->match);
     pcre2_match_context_free(s->match_context);
     pcre2_jit_stack_free(s->jit_stack);
+    free(s->cache);
     free(s->symbols);
     free(s->heap);
     free(s->word_text);
@@ -394,7 +408,54 @@ static int whole_word_token(const tok_vocab *v, tok_bpe_state *s, const unsigned
     return 0;
 }
 
+static uint32_t hash_word(const unsigned char *w, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ w[i]) * 16777619u;
+    return h;
+}
+
+/* The slot for w: its entry when cached, else the empty slot to fill (or NULL). */
+static word_cache_entry *cache_slot(tok_bpe_state *s, const unsigned char *w, size_t len, uint32_t h)
+{
+    for (uint32_t i = h & s->cache_mask, probes = 0; probes < 8; i = (i + 1) & s->cache_mask, probes++) {
+        word_cache_entry *e = &s->cache[i];
+        if (e->len == 0 || (e->hash == h && e->len == len && memcmp(e->word, w, len) == 0))
+            return e;
+    }
+    return NULL;
+}
+
+static int bpe_word_merge(const tok_vocab *v, tok_bpe_state *s, const unsigned char *w, size_t len, tok_ids *out);
+
 static int bpe_word(const tok_vocab *v, tok_bpe_state *s, const unsigned char *w, size_t len, tok_ids *out)
+{
+    if (s->cache == NULL || len > WORD_CACHE_MAX_BYTES || len < 2)
+        return bpe_word_merge(v, s, w, len, out);
+    uint32_t h = hash_word(w, len);
+    word_cache_entry *e = cache_slot(s, w, len, h);
+    if (e != NULL && e->len != 0) {
+        for (int i = 0; i < e->n_ids; i++)
+            tok_ids_push(out, e->ids[i]);
+        return 0;
+    }
+    int first = out->n;
+    if (bpe_word_merge(v, s, w, len, out) != 0)
+        return -1;
+    int n_ids = out->n - first;
+    if (e != NULL && !out->failed && n_ids <= WORD_CACHE_MAX_IDS && s->cache_used < s->cache_mask / 2) {
+        e->hash = h;
+        e->len = (uint8_t)len;
+        e->n_ids = (uint8_t)n_ids;
+        memcpy(e->word, w, len);
+        memcpy(e->ids, out->data + first, (size_t)n_ids * sizeof *e->ids);
+        s->cache_used++;
+    }
+    return 0;
+}
+
+static int bpe_word_merge(const tok_vocab *v, tok_bpe_state *s, const unsigned char *w, size_t len, tok_ids *out)
 {
     if (len == 1) {
         if (v->byte_token[w[0]] >= 0)
@@ -490,10 +551,23 @@ static int split_level(const tok_vocab *v, tok_bpe_state *s, int level, const ch
 }
 
 /* Runs of valid UTF-8 go through the patterns; each invalid byte is a word of its own. */
+/* Texts long enough to repeat words get a cache sized to them (at most 1 MiB). */
+static void cache_reserve(tok_bpe_state *s, size_t text_len)
+{
+    if (s->cache != NULL || text_len < 4096)
+        return;
+    uint32_t cap = 256;
+    while (cap < 16384 && cap < text_len / 8)
+        cap *= 2;
+    s->cache = calloc(cap, sizeof *s->cache);
+    s->cache_mask = s->cache ? cap - 1 : 0; /* no cache on allocation failure: just slower */
+}
+
 int tok_bpe_encode(const tok_vocab *v, tok_bpe_state *s, const char *text, size_t len,
                    tok_ids *out, char *err, size_t err_size)
 {
     const unsigned char *u = (const unsigned char *)text;
+    cache_reserve(s, len);
     size_t run = 0, i = 0;
     while (i < len) {
         if (u[i] < 0x80) {

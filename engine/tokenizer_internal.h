@@ -76,6 +76,8 @@ struct tok_vocab {
     tok_text_index index;
 
     int32_t byte_token[256]; /* BPE: token of the byte's unicode char; SPM: <0xNN> */
+    uint8_t spm_breaks[128]; /* SPM: ASCII bytes no multi-character piece contains,
+                              * so no merge crosses them (lets SPM work in chunks) */
     int16_t unicode_to_byte[324]; /* BPE decoding; -1 = not a byte-level char */
 
     tok_merge_index merges;    /* BPE */

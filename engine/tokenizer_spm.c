@@ -89,6 +89,37 @@ static void try_pair(spm_work *w, int32_t left, int32_t right)
     heap_push(w, c);
 }
 
+/* Applies queued merges (best first) until none is left. */
+static void merge_all(spm_work *w)
+{
+    while (w->n_heap > 0) {
+        spm_candidate c = heap_pop(w);
+        spm_symbol *l = &w->symbols[c.left], *r = &w->symbols[c.right];
+        if (l->len == 0 || r->len == 0 || l->next != c.right || l->len + r->len != c.len)
+            continue;
+        l->len += r->len;
+        l->next = r->next;
+        if (r->next >= 0)
+            w->symbols[r->next].prev = c.left;
+        r->len = 0;
+        try_pair(w, l->prev, c.left);
+        try_pair(w, c.left, l->next);
+    }
+}
+
+/* Symbols [begin, end) can be merged without looking past end: the symbol at
+ * end - 1 is an ASCII character that no multi-character piece contains. */
+static int32_t chunk_end(const spm_work *w, int32_t begin, int32_t n)
+{
+    for (int32_t i = begin; i < n; i++) {
+        const spm_symbol *sym = &w->symbols[i];
+        unsigned char c = (unsigned char)w->text[sym->start];
+        if (sym->len == 1 && c < 0x80 && w->v->spm_breaks[c])
+            return i + 1;
+    }
+    return n;
+}
+
 /* " " -> "▁"; with add_prefix_space a "▁" first. *out is malloc'd. */
 static char *escape_spaces(const char *text, size_t len, int add_prefix_space, size_t *out_len)
 {
@@ -163,20 +194,11 @@ int tok_spm_encode(const tok_vocab *v, const char *text, size_t len, int add_pre
     if (w.symbols == NULL || w.heap == NULL)
         goto oom;
     int32_t n = init_symbols(&w, elen);
-    for (int32_t i = 0; i + 1 < n; i++)
-        try_pair(&w, i, i + 1);
-    while (w.n_heap > 0) {
-        spm_candidate c = heap_pop(&w);
-        spm_symbol *l = &w.symbols[c.left], *r = &w.symbols[c.right];
-        if (l->len == 0 || r->len == 0 || l->next != c.right || l->len + r->len != c.len)
-            continue;
-        l->len += r->len;
-        l->next = r->next;
-        if (r->next >= 0)
-            w.symbols[r->next].prev = c.left;
-        r->len = 0;
-        try_pair(&w, l->prev, c.left);
-        try_pair(&w, c.left, l->next);
+    for (int32_t begin = 0, end; begin < n; begin = end) {
+        end = chunk_end(&w, begin, n);
+        for (int32_t i = begin; i + 1 < end; i++)
+            try_pair(&w, i, i + 1);
+        merge_all(&w);
     }
     for (int32_t i = 0; i >= 0; i = w.symbols[i].next)
         emit_symbol(v, escaped, &w.symbols[i], out);

@@ -433,6 +433,25 @@ static void spm_byte_tokens(tok_vocab *v)
     }
 }
 
+/* An ASCII byte breaks SPM chunks when no piece that merging can produce
+ * (longer than one character) contains it. */
+static void spm_find_breaks(tok_vocab *v)
+{
+    memset(v->spm_breaks, 1, sizeof v->spm_breaks);
+    for (int32_t id = 0; id < v->n_tokens; id++) {
+        uint8_t t = v->types[id];
+        if (t == TOK_TYPE_CONTROL || t == TOK_TYPE_UNKNOWN || t == TOK_TYPE_BYTE)
+            continue;
+        size_t len;
+        const unsigned char *text = (const unsigned char *)tok_text(v, id, &len);
+        if (len < 2 || tok_utf8_len(text, len) == len)
+            continue; /* a single character */
+        for (size_t i = 0; i < len; i++)
+            if (text[i] < 0x80)
+                v->spm_breaks[text[i]] = 0;
+    }
+}
+
 static int load_all(tok_vocab *v, const gguf_file *f, char *err, size_t err_size)
 {
     if (load_kind(v, f, err, err_size) || load_texts(v, f, err, err_size) ||
@@ -446,6 +465,7 @@ static int load_all(tok_vocab *v, const gguf_file *f, char *err, size_t err_size
             return -1;
     } else {
         spm_byte_tokens(v);
+        spm_find_breaks(v);
     }
     return build_pieces(v, err, err_size);
 }
