@@ -27,6 +27,7 @@ struct slm_sampler {
     float *work;          /* [n_vocab] penalised logits */
     unsigned char *seen;  /* [n_vocab] repetition marks, all zero between calls */
     candidate *cands;     /* [n_vocab] */
+    candidate *sorted;    /* [n_vocab] best-first prefix for top-p */
 };
 
 slm_sampler_params slm_sampler_default_params(void)
@@ -61,6 +62,7 @@ void slm_sampler_free(slm_sampler *s)
     free(s->work);
     free(s->seen);
     free(s->cands);
+    free(s->sorted);
     free(s);
 }
 
@@ -79,7 +81,8 @@ int slm_sampler_create(const slm_sampler_params *params, int n_vocab, slm_sample
     }
     slm_sampler *s = calloc(1, sizeof *s);
     if (!s || !(s->work = malloc((size_t)n_vocab * sizeof(float))) ||
-        !(s->seen = calloc((size_t)n_vocab, 1)) || !(s->cands = malloc((size_t)n_vocab * sizeof(candidate)))) {
+        !(s->seen = calloc((size_t)n_vocab, 1)) || !(s->cands = malloc((size_t)n_vocab * sizeof(candidate))) ||
+        !(s->sorted = malloc((size_t)n_vocab * sizeof(candidate)))) {
         slm_sampler_free(s);
         snprintf(err, err_size, "sampler: out of memory for %d tokens", n_vocab);
         return -1;
@@ -131,15 +134,11 @@ static int cmp_desc(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Keeps the k best of cands[0..n) in cands[0..k), sorted (quickselect-free:
- * a bounded insertion into a sorted prefix, O(n k) worst case but O(n) for
- * typical logits because most candidates lose to the current k-th). */
+/* Keeps the k best of cands[0..n) in cands[0..k), sorted: a bounded
+ * insertion into a sorted prefix, O(n) for typical logits because most
+ * candidates lose to the current k-th at once. */
 static int keep_top_k(candidate *c, int n, int k)
 {
-    if (k <= 0 || k >= n) {
-        qsort(c, (size_t)n, sizeof *c, cmp_desc);
-        return n;
-    }
     qsort(c, (size_t)k, sizeof *c, cmp_desc);
     for (int i = k; i < n; i++) {
         if (cmp_desc(&c[i], &c[k - 1]) >= 0) continue;
@@ -154,58 +153,102 @@ static int keep_top_k(candidate *c, int n, int k)
     return k;
 }
 
-/* Softmax of the (sorted) candidates at temperature t into probs (reusing
- * work[]): returns nothing, probs sum to 1. */
-static void candidate_probs(const candidate *c, int n, float t, float *probs)
+static float max_logit(const candidate *c, int n)
 {
-    double sum = 0.0;
-    for (int i = 0; i < n; i++) {
-        probs[i] = (float)exp((double)(c[i].logit - c[0].logit) / t);
-        sum += probs[i];
-    }
-    for (int i = 0; i < n; i++) probs[i] = (float)(probs[i] / sum);
+    float m = c[0].logit;
+    for (int i = 1; i < n; i++) m = c[i].logit > m ? c[i].logit : m;
+    return m;
 }
 
-static int truncate_top_p_min_p(const slm_sampler *s, const candidate *c, int n, float *probs)
+/* Max-heap on (logit, then lower id first), the order of cmp_desc. */
+static void sift_down(candidate *h, int n, int i)
 {
-    candidate_probs(c, n, 1.0f, probs);
-    if (s->params.top_p < 1.0f) {
-        double cum = 0.0;
-        for (int i = 0; i < n; i++) {
-            cum += probs[i];
-            if (cum >= s->params.top_p) {
-                n = i + 1;
-                break;
-            }
-        }
+    for (;;) {
+        int best = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && cmp_desc(&h[l], &h[best]) < 0) best = l;
+        if (r < n && cmp_desc(&h[r], &h[best]) < 0) best = r;
+        if (best == i) return;
+        candidate t = h[i];
+        h[i] = h[best];
+        h[best] = t;
+        i = best;
     }
-    if (s->params.min_p > 0.0f) {
-        float floor_p = probs[0] * s->params.min_p;
-        int keep = 1;
-        while (keep < n && probs[keep] >= floor_p) keep++;
-        n = keep;
+}
+
+/* The smallest best-first prefix of c[0..n) whose temperature-1 mass reaches
+ * top_p, sorted into out[]: heapify once, then pop only as many as needed
+ * (a few hundred for real logits instead of sorting the whole vocabulary). */
+static int top_p_prefix(candidate *c, int n, float top_p, candidate *out)
+{
+    float max = max_logit(c, n);
+    double total = 0.0, cum = 0.0;
+    for (int i = 0; i < n; i++) total += exp((double)(c[i].logit - max));
+    for (int i = n / 2 - 1; i >= 0; i--) sift_down(c, n, i);
+    int m = 0;
+    while (n > 0 && cum < top_p) {
+        out[m++] = c[0];
+        cum += exp((double)(c[0].logit - max)) / total;
+        c[0] = c[--n];
+        sift_down(c, n, 0);
+    }
+    return m;
+}
+
+/* Keeps candidates with probability >= min_p times the best one's. */
+static int keep_min_p(candidate *c, int n, float min_p)
+{
+    float floor_logit = max_logit(c, n) + logf(min_p);
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (c[i].logit >= floor_logit) c[kept++] = c[i];
+    return kept;
+}
+
+/* top-p on a best-first sorted set. */
+static int cut_sorted_top_p(const candidate *c, int n, float top_p)
+{
+    float max = c[0].logit;
+    double total = 0.0, cum = 0.0;
+    for (int i = 0; i < n; i++) total += exp((double)(c[i].logit - max));
+    for (int i = 0; i < n; i++) {
+        cum += exp((double)(c[i].logit - max)) / total;
+        if (cum >= top_p) return i + 1;
     }
     return n;
+}
+
+/* Draws from softmax(logit / t) over c[0..n). */
+static int32_t draw(slm_sampler *s, const candidate *c, int n, float t)
+{
+    float max = max_logit(c, n);
+    double total = 0.0;
+    for (int i = 0; i < n; i++) total += exp((double)(c[i].logit - max) / t);
+    double u = rng_uniform(&s->rng) * total, cum = 0.0;
+    for (int i = 0; i < n; i++) {
+        cum += exp((double)(c[i].logit - max) / t);
+        if (u < cum) return c[i].id;
+    }
+    return c[n - 1].id;
 }
 
 static int32_t sample_truncated(slm_sampler *s)
 {
     candidate *c = s->cands;
     int n = s->n_vocab;
+    const slm_sampler_params *p = &s->params;
     for (int i = 0; i < n; i++) {
         c[i].id = i;
         c[i].logit = s->work[i];
     }
-    n = keep_top_k(c, n, s->params.top_k);
-    float *probs = s->work; /* penalised logits live on in cands */
-    n = truncate_top_p_min_p(s, c, n, probs);
-    candidate_probs(c, n, s->params.temperature, probs);
-    double u = rng_uniform(&s->rng), cum = 0.0;
-    for (int i = 0; i < n; i++) {
-        cum += probs[i];
-        if (u < cum) return c[i].id;
+    if (p->top_k > 0 && p->top_k < n) {
+        n = keep_top_k(c, n, p->top_k);
+        if (p->top_p < 1.0f) n = cut_sorted_top_p(c, n, p->top_p);
+    } else if (p->top_p < 1.0f) {
+        n = top_p_prefix(c, n, p->top_p, s->sorted);
+        c = s->sorted;
     }
-    return c[n - 1].id;
+    if (p->min_p > 0.0f) n = keep_min_p(c, n, p->min_p);
+    return draw(s, c, n, p->temperature);
 }
 
 int32_t slm_sampler_sample(slm_sampler *s, const float *logits, const int32_t *history, int n_history,

@@ -106,6 +106,32 @@ static void test_top_k_limits_support(void **state)
     slm_sampler_free(s);
 }
 
+/* top-p keeps the smallest best-first set reaching the mass: with these logits
+ * and top_p 0.8 that is tokens 1, 5 and 2 (0.357 + 0.323 + 0.217 >= 0.8). */
+static void test_top_p_and_min_p_support(void **state)
+{
+    (void)state;
+    double p1 = exp(log_softmax(base_logits, NV, 1)), p5 = exp(log_softmax(base_logits, NV, 5));
+    assert_true(p1 + p5 < 0.8);
+    slm_sampler_params p = slm_sampler_default_params();
+    p.temperature = 1.0f;
+    p.top_p = 0.8f;
+    p.seed = 3;
+    slm_sampler *s = make(p);
+    int seen[NV] = {0};
+    for (int i = 0; i < 3000; i++) seen[slm_sampler_sample(s, base_logits, NULL, 0, NULL)]++;
+    for (int t = 0; t < NV; t++) assert_true((t == 1 || t == 5 || t == 2) ? seen[t] > 0 : seen[t] == 0);
+    slm_sampler_free(s);
+    /* min-p 0.5: exp(2.5 - 3) = 0.61 stays, exp(1 - 3) = 0.14 goes. */
+    p.top_p = 1.0f;
+    p.min_p = 0.5f;
+    s = make(p);
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < 3000; i++) seen[slm_sampler_sample(s, base_logits, NULL, 0, NULL)]++;
+    for (int t = 0; t < NV; t++) assert_true((t == 1 || t == 5 || t == 2) ? seen[t] > 0 : seen[t] == 0);
+    slm_sampler_free(s);
+}
+
 static void test_repetition_penalty(void **state)
 {
     (void)state;
@@ -242,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_seeded_and_logits_untouched),
         cmocka_unit_test(test_truncations_collapse_to_argmax),
         cmocka_unit_test(test_top_k_limits_support),
+        cmocka_unit_test(test_top_p_and_min_p_support),
         cmocka_unit_test(test_repetition_penalty),
         cmocka_unit_test(test_temperature_follows_softmax),
         cmocka_unit_test(test_bad_params),
