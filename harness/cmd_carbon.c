@@ -16,9 +16,10 @@
 #include "harness/commands.h"
 #include "harness/decide_args.h"
 #include "reports/carbon.h"
+#include "results/compare_write.h"
 
 typedef struct carbon_args {
-    const char *results_path, *region, *grid_data, *cloud_data, *run_id;
+    const char *results_path, *region, *grid_data, *cloud_data, *run_id, *json_path;
     double grid_g_per_kwh; /* < 0: not given */
     double pue, queries_per_day;
     int dynamic;
@@ -28,7 +29,7 @@ static void carbon_usage(FILE *out)
 {
     fprintf(out, "usage: slmbench carbon RESULTS.json (--region CODE | --grid-gco2-per-kwh X)\n"
                  "         [--pue P] [--queries-per-day N] [--dynamic] [--run RUN_ID]\n"
-                 "         [--grid-data FILE] [--cloud-data FILE]\n"
+                 "         [--grid-data FILE] [--cloud-data FILE] [--json FILE]\n"
                  "  a file with several runs gets one line per run, then the figures over all of them\n"
                  "  --pue defaults to 1.0 (an edge device has no data-centre overhead);\n"
                  "  --dynamic uses energy_dynamic_j (above idle) instead of energy_j\n");
@@ -40,6 +41,8 @@ static int parse_flag(carbon_args *args, const char *flag, const char *value)
         args->region = value;
     else if (!strcmp(flag, "--run"))
         args->run_id = value;
+    else if (!strcmp(flag, "--json"))
+        args->json_path = value;
     else if (!strcmp(flag, "--grid-data"))
         args->grid_data = value;
     else if (!strcmp(flag, "--cloud-data"))
@@ -187,6 +190,28 @@ static int load_cloud(const carbon_args *args, rep_cloud_figure **figures, size_
     return 0;
 }
 
+static int write_json(const carbon_args *args, const rep_energy_summary *energy,
+                      const rep_grid_figure *grid, const rep_carbon_figures *figures,
+                      const rep_cloud_figure *cloud, size_t n_cloud)
+{
+    cJSON *root = rep_carbon_to_json(args->results_path, energy, grid, args->pue,
+                                     args->queries_per_day, figures, cloud, n_cloud);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    char err[1200];
+    int status = -1;
+    if (!text)
+        snprintf(err, sizeof err, "%s: out of memory", args->json_path);
+    else
+        status = res_decision_write_file(args->json_path, text, strlen(text), err, sizeof err);
+    free(text);
+    if (status != 0)
+        fprintf(stderr, "slmbench carbon: %s\n", err);
+    else
+        printf("json: %s\n", args->json_path);
+    return status;
+}
+
 int cmd_carbon(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -221,6 +246,8 @@ int cmd_carbon(int argc, char **argv)
             print_runs(&args, &file, &grid);
         print_local(&args, &energy, &grid, &figures);
         print_cloud(cloud, n_cloud, &grid, &figures, energy.label);
+        if (args.json_path && write_json(&args, &energy, &grid, &figures, cloud, n_cloud) != 0)
+            status = CMD_FAILURE;
         free(cloud);
     }
     res_file_free(&file);

@@ -70,6 +70,12 @@ typedef struct rep_cloud_figure {
 int rep_cloud_load(const char *data_path, rep_cloud_figure **figures, size_t *n, char *err,
                    size_t err_size);
 
+/* The whole report as a JSON object (schema "slmbench.carbon" 1); caller deletes. */
+cJSON *rep_carbon_to_json(const char *results_path, const rep_energy_summary *energy,
+                          const rep_grid_figure *grid, double pue, double queries_per_day,
+                          const rep_carbon_figures *figures, const rep_cloud_figure *cloud,
+                          size_t n_cloud);
+
 /*
  * Finds a data file: $SLMBENCH_DATA_DIR/NAME, then results/data/NAME beside
  * the executable's parent directory, then ./results/data/NAME. Fills path.

@@ -75,6 +75,9 @@ grep -q "per query.*0.0010 Wh.*0.000056.*\[measured\]" "$T/out" || { cat "$T/out
 grep -q "per 1,000 queries.*1.000 Wh.*0.0560" "$T/out" || { cat "$T/out"; fail "carbon per-1000 figures"; }
 grep -q "Ember" "$T/out" || fail "carbon: grid source not cited"
 grep -q "Gemini" "$T/out" || fail "carbon: cloud comparison missing"
+"$B" carbon "$T/base.json" --grid-gco2-per-kwh 500 --pue 1.2 --json "$T/c.json" > /dev/null || fail "carbon --json"
+grep -q '"co2e_g_per_1000_queries":	0.6' "$T/c.json" || { cat "$T/c.json"; fail "carbon JSON: 1 Wh x 500 g/kWh x 1.2 != 0.6 g per 1,000"; }
+grep -q '"label":	"measured"' "$T/c.json" || fail "carbon JSON: energy label missing"
 "$B" carbon "$T/base.json" --region XX > /dev/null 2> "$T/err"; [ $? -eq 2 ] || fail "unknown region accepted"
 "$B" carbon "$T/base.json" > /dev/null 2>&1; [ $? -eq 2 ] || fail "carbon without a grid accepted"
 
