@@ -217,15 +217,19 @@ static int cut_sorted_top_p(const candidate *c, int n, float top_p)
     return n;
 }
 
-/* Draws from softmax(logit / t) over c[0..n). */
+/* Draws from softmax(logit / t) over c[0..n); weights go to s->work (free
+ * once the candidates were filled from it). */
 static int32_t draw(slm_sampler *s, const candidate *c, int n, float t)
 {
-    float max = max_logit(c, n);
+    float max = max_logit(c, n), inv_t = 1.0f / t;
     double total = 0.0;
-    for (int i = 0; i < n; i++) total += exp((double)(c[i].logit - max) / t);
+    for (int i = 0; i < n; i++) {
+        s->work[i] = expf((c[i].logit - max) * inv_t);
+        total += s->work[i];
+    }
     double u = rng_uniform(&s->rng) * total, cum = 0.0;
     for (int i = 0; i < n; i++) {
-        cum += exp((double)(c[i].logit - max) / t);
+        cum += s->work[i];
         if (u < cum) return c[i].id;
     }
     return c[n - 1].id;
