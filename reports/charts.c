@@ -123,6 +123,20 @@ static void group_key(const cJSON *run, char *out, size_t size)
     snprintf(out, size, "%s", label);
 }
 
+static int max_threads(const rep_input *in, int n_in)
+{
+    int max = 1;
+    for (int d = 0; d < n_in; d++) {
+        const cJSON *run;
+        cJSON_ArrayForEach(run, get(in[d].doc, "runs")) {
+            const cJSON *t = get(get(run, "config"), "threads");
+            if (cJSON_IsNumber(t) && t->valueint > max)
+                max = t->valueint;
+        }
+    }
+    return max;
+}
+
 static int throughput_threads(const rep_input *in, int n_in, FILE *dat, FILE *gp)
 {
     char keys[64][160];
@@ -139,8 +153,9 @@ static int throughput_threads(const rep_input *in, int n_in, FILE *dat, FILE *gp
                 snprintf(keys[n_keys++], sizeof keys[0], "%s", key);
         }
     }
-    fprintf(gp, "set title 'Throughput vs threads (decode tok/s; prefill for prompt-only tests)'\n"
-                "set xlabel 'threads'\nset ylabel 'tok/s'\nset grid\nset key outside right\nplot ");
+    fprintf(gp, "set title 'Throughput vs threads'\nset xlabel 'threads'\n"
+                "set ylabel 'tok/s (decode; prefill for pp tests)'\nset grid\nset key below\n"
+                "set xtics 1\nset xrange [0.5:%d.5]\nset yrange [0:*]\nplot ", max_threads(in, n_in));
     for (int k = 0; k < n_keys; k++) {
         fprintf(dat, "# %s\n", keys[k]);
         for (int threads = 1; threads <= 256; threads++)
