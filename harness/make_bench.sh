@@ -9,6 +9,7 @@
 # the read bandwidth measured here (tests/bench/bandwidth.c, same thread
 # count), the decode bound (bandwidth / bytes per token) and decode as % of it.
 # Other benchmarks append a section at the end (one `section` call each).
+# BENCH_PRESETS, BENCH_TYPES, BENCH_THREADS and BENCH_REPS narrow the sweep.
 set -u
 SLMBENCH=${1:-build/slmbench}
 BIN=$(dirname "$SLMBENCH")/bench
@@ -16,6 +17,7 @@ OUT=runs/bench
 PRESETS=${BENCH_PRESETS:-"smollm2-135m qwen2.5-0.5b"}
 TYPES=${BENCH_TYPES:-"Q8_0 Q4_0 Q4_K_M"}
 THREADS=${BENCH_THREADS:-"1 2"}
+REPS=${BENCH_REPS:-3}
 mkdir -p "$OUT" || exit 1
 
 fail() { echo "make bench: $*" >&2; exit 1; }
@@ -41,13 +43,13 @@ for th in $THREADS; do
     eval "BW_$th=$(field best_gbs "$line")"
 done
 
-section "engine: decode vs memory-bandwidth bound (best of 3 reps; synthetic weights; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+section "engine: decode vs memory-bandwidth bound (best of $REPS reps; synthetic weights; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
 printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s\n" model type thr prefill_tps decode_tps rss_MiB \
     bytes/token bw_GB/s bound_tps %bound
 for p in $PRESETS; do
     for t in $TYPES; do
         for th in $THREADS; do
-            line=$("$BIN/bench_engine" "$OUT/$p-$t.gguf" --threads "$th" --prompt 128 --decode 128 --reps 3) \
+            line=$("$BIN/bench_engine" "$OUT/$p-$t.gguf" --threads "$th" --prompt 128 --decode 128 --reps "$REPS") \
                 || fail "bench_engine $p $t failed"
             eval "bw=\${BW_$th:-}"
             echo "$line" | awk -v p="$p" -v t="$t" -v bw="$bw" '{
