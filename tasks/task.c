@@ -107,11 +107,11 @@ int task_item_set_defaults(task_item *item)
 {
     static const char *const qa_stop[] = {"\n"};
     static const char *const sum_stop[] = {"\n\n"};
-    static const char *const c_stop[] = {"\n}"};
-    static const char *const py_stop[] = {"\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#"};
+    static const char *const c_stop[] = {"\n}", "\n```"};
+    static const char *const py_stop[] = {"\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#", "\n```"};
     static const int budgets[] = {32, 160, 384, 384};
     const char *const *stops[] = {qa_stop, sum_stop, c_stop, py_stop};
-    const int counts[] = {1, 1, 1, 5};
+    const int counts[] = {1, 1, 2, 6};
     if (item->max_new_tokens <= 0)
         item->max_new_tokens = budgets[item->type];
     if (item->n_stop > 0)

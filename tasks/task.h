@@ -133,6 +133,11 @@ void task_prompt_free(task_prompt *prompt);
  * (raw prompts), resp. the chat stop sequences of its type (chat prompts). */
 size_t task_output_trim(const task_item *item, const char *output);
 size_t task_output_trim_chat(const task_item *item, const char *output);
+/* The stop sequences to give the generator: item->stop for raw prompts; for
+ * chat prompts only "\n\n" for QA and none otherwise (a fenced code answer
+ * must not stop at "\ndef "). Returns the count; *stops stays valid while
+ * item lives. task_output_trim is fence-aware for code items either way. */
+int task_stop_sequences(const task_item *item, int chat, const char *const **stops);
 
 /* ---- scoring ---------------------------------------------------------------- */
 

@@ -48,19 +48,39 @@ static void buf_str(text_buf *b, const char *s)
     buf_add(b, s, strlen(s));
 }
 
+const char *task_code_fence(const char *text)
+{
+    const char *fence = strstr(text, "```");
+    if (!fence)
+        return NULL;
+    /* A raw continuation starts with the indented function body; a chat answer
+     * starts with prose or the fence itself. */
+    for (const char *line = text; line < fence; line = strchr(line, '\n') + 1) {
+        if (*line == ' ' || *line == '\t')
+            return NULL;
+        if (!strchr(line, '\n'))
+            break;
+    }
+    return fence;
+}
+
 /* The contents of the first ``` fence (to the end if it is not closed), or
- * NULL when there is none. */
+ * NULL when the answer is not fenced (see task_code_fence). */
 static char *unfence(const char *text)
 {
-    const char *open = strstr(text, "```");
+    const char *open = task_code_fence(text);
     if (!open)
         return NULL;
     const char *body = strchr(open, '\n');
     if (!body)
-        return strdup("");
+        return NULL;
     body++;
     const char *close = strstr(body, "```");
-    return strndup(body, close ? (size_t)(close - body) : strlen(body));
+    size_t len = close ? (size_t)(close - body) : strlen(body);
+    for (size_t i = 0; i < len; i++)
+        if (body[i] != ' ' && body[i] != '\n' && body[i] != '\t' && body[i] != '\r')
+            return strndup(body, len);
+    return NULL; /* an empty fence: use the text as it is */
 }
 
 /* Brace depth of C source, skipping comments, strings and char literals. */
@@ -141,8 +161,14 @@ int task_code_program(const task_item *item, const char *completion, char **out,
 {
     *out = NULL;
     char *fenced = unfence(completion);
+    /* A raw continuation that ends in a stray fence ends there. */
+    const char *stray = fenced ? NULL : strstr(completion, "```");
+    if (stray && !(fenced = strndup(completion, (size_t)(stray - completion)))) {
+        snprintf(err, err_size, "%s: out of memory building the program", item->id);
+        return -1;
+    }
     const char *code = fenced ? fenced : completion;
-    int whole = item->prompt == NULL || (fenced && defines_function(item, code));
+    int whole = item->prompt == NULL || (fenced && !stray && defines_function(item, code));
     text_buf b = {0};
     add_body(&b, item, code, whole);
     buf_str(&b, "\n\n");

@@ -51,6 +51,9 @@ int task_load_mbpp(const char *path, task_suite *suite, char *err, size_t err_si
 int task_load_summarization(const char *path, const task_load_options *opts,
                             task_suite *suite, char *err, size_t err_size);
 
+/* The opening ``` of a chat-style fenced answer, or NULL when text is a raw
+ * continuation (its first lines are indented code) or has no fence. */
+const char *task_code_fence(const char *text);
 /* Runs a code item in the sandbox and fills status + passed/compile_error/timeout. */
 int task_code_run(const task_item *item, const char *completion, const task_sandbox_config *config,
                   task_score *score, char *err, size_t err_size);

@@ -152,15 +152,36 @@ static size_t trim_at(const char *output, char *const *stops, int n_stops)
     return cut;
 }
 
+/* A fenced chat answer to a code item is cut after its closing fence, not at
+ * the raw stop sequences ("\ndef " would cut "```python\ndef f..." short). */
 size_t task_output_trim(const task_item *item, const char *output)
 {
-    return trim_at(output, item->stop, item->n_stop);
+    size_t cut = trim_at(output, item->stop, item->n_stop);
+    if (item->type != TASK_CODE_C && item->type != TASK_CODE_PYTHON)
+        return cut;
+    const char *fence = task_code_fence(output);
+    if (!fence)
+        return cut;
+    const char *body = strchr(fence, '\n');
+    const char *close = body ? strstr(body, "```") : NULL;
+    return close ? (size_t)(close - output) + 3 : strlen(output);
 }
+
+static char *const chat_qa_stops[] = {"\n\n"};
 
 size_t task_output_trim_chat(const task_item *item, const char *output)
 {
-    static char *const qa_stops[] = {"\n\n"};
     if (item->type == TASK_QA)
-        return trim_at(output, qa_stops, 1);
+        return trim_at(output, chat_qa_stops, 1);
     return strlen(output);
+}
+
+int task_stop_sequences(const task_item *item, int chat, const char *const **stops)
+{
+    if (!chat) {
+        *stops = (const char *const *)item->stop;
+        return item->n_stop;
+    }
+    *stops = (const char *const *)chat_qa_stops;
+    return item->type == TASK_QA ? 1 : 0;
 }

@@ -168,6 +168,48 @@ static void test_compile_error_and_timeout_are_recorded(void **state)
     task_suite_free(&s);
 }
 
+static void test_chat_and_raw_code_answers(void **state)
+{
+    (void)state;
+    task_suite s;
+    char err[512] = "";
+    if (task_suite_load("code_python", 0, 1, &s, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    const task_item *it = &s.items[0]; /* running_max */
+    task_score_config config;
+    task_score_config_default(&config);
+    task_score sc;
+    /* a chat answer: prose, then a fenced whole function, then more prose */
+    char chat[2048];
+    snprintf(chat, sizeof(chat), "Sure:\n```python\nfrom typing import List\n\ndef running_max(numbers: List[int]) -> List[int]:\n%s```\nThis keeps the best so far.\ndef unrelated(): pass\n",
+             it->canonical_solution);
+    size_t keep = task_output_trim(it, chat);
+    assert_true(keep > strlen("Sure:\n```python\ndef")); /* not cut at "\ndef " inside the fence */
+    char *trimmed = strndup(chat, keep);
+    assert_int_equal(task_score_item(it, trimmed, &config, &sc, err, sizeof(err)), 0);
+    if (strcmp(sc.status, TASK_STATUS_UNAVAILABLE) != 0)
+        assert_string_equal(sc.status, TASK_STATUS_PASSED);
+    free(trimmed);
+    /* a raw continuation that ends with a stray fence keeps its body */
+    char raw[1024];
+    snprintf(raw, sizeof(raw), "%s```\n", it->canonical_solution);
+    assert_int_equal(task_score_item(it, raw, &config, &sc, err, sizeof(err)), 0);
+    if (strcmp(sc.status, TASK_STATUS_UNAVAILABLE) != 0)
+        assert_string_equal(sc.status, TASK_STATUS_PASSED);
+    /* stop sequences for the generator */
+    const char *const *stops;
+    assert_int_equal(task_stop_sequences(it, 0, &stops), it->n_stop);
+    assert_string_equal(stops[0], "\ndef ");
+    assert_int_equal(task_stop_sequences(it, 1, &stops), 0);
+    /* no interpreter: unavailable, no metrics, never pass or fail */
+    config.sandbox.python = "python3-that-does-not-exist";
+    assert_int_equal(task_score_item(it, it->canonical_solution, &config, &sc, err, sizeof(err)), 0);
+    assert_string_equal(sc.status, TASK_STATUS_UNAVAILABLE);
+    assert_int_equal(sc.n_metrics, 0);
+    assert_non_null(strstr(sc.detail, "not found"));
+    task_suite_free(&s);
+}
+
 static void test_prompts(void **state)
 {
     (void)state;
@@ -205,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_summarization_suite),
         cmocka_unit_test(test_code_suite_reference_solutions),
         cmocka_unit_test(test_compile_error_and_timeout_are_recorded),
+        cmocka_unit_test(test_chat_and_raw_code_answers),
         cmocka_unit_test(test_prompts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
