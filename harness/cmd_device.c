@@ -112,7 +112,7 @@ static int parse_args(int argc, char **argv, device_options *o)
     return 0;
 }
 
-static void print_text_device(const cJSON *fp, const cJSON *counters, const cJSON *power)
+static void print_text_device(const cJSON *fp, const cJSON *counters)
 {
     const cJSON *cpu = cJSON_GetObjectItem(fp, "cpu");
     printf("device id   %s\n", cJSON_GetObjectItem(fp, "device_id")->valuestring);
@@ -136,6 +136,10 @@ static void print_text_device(const cJSON *fp, const cJSON *counters, const cJSO
     if (cJSON_GetObjectItem(counters, "reason"))
         printf(": %s", cJSON_GetObjectItem(counters, "reason")->valuestring);
     printf("\n");
+}
+
+static void print_text_sensors(const cJSON *fp, const cJSON *power)
+{
     const cJSON *freq = cJSON_GetObjectItem(fp, "cpufreq");
     if (cJSON_GetObjectItem(freq, "governor"))
         printf("cpufreq     %s, %.0f-%.0f MHz\n",
@@ -201,7 +205,8 @@ static int describe(const device_options *o)
             rc = CMD_FAILURE;
         free(text);
     } else {
-        print_text_device(fpj, cj, pj);
+        print_text_device(fpj, cj);
+        print_text_sensors(fpj, pj);
     }
     cJSON_Delete(root);
     dev_sampler_free(s);
