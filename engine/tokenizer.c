@@ -12,8 +12,10 @@
  *    fragment starts the text or follows a verbatim token (llama.cpp and
  *    SentencePiece behaviour), so decoding strips one leading space from the
  *    first rendered piece;
- *  - no byte of input is dropped: every byte ends up in some token (byte
- *    tokens, <unk> when a vocabulary has neither the piece nor its bytes).
+ *  - no byte of input is dropped, except where upstream drops it too: a
+ *    byte-level vocabulary without the stand-in of a byte that never occurs in
+ *    UTF-8 (StarCoder's lacks 0xFF, ...) has no token for it. SPM falls back
+ *    to <0xNN>, then <unk>.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -344,6 +344,11 @@ static int parse_byte_token(const char *t, size_t len)
     return value;
 }
 
+/* Pieces: SPM "▁" -> " " and byte tokens -> their byte; BPE normal tokens
+ * byte-level decoded; BPE user-defined tokens as written (they were matched
+ * verbatim in raw text: DeepSeek's "ü" token stands for "ü", not byte 0xFC);
+ * control tokens keep their text (rendered only on request). */
+
 /* SPM piece: "▁" -> " ", byte tokens -> their byte. Returns bytes written. */
 static size_t spm_piece(const tok_vocab *v, int32_t id, char *out)
 {
