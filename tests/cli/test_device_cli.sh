@@ -29,8 +29,10 @@ if flags:
     for ours, linux in [("avx512f", "avx512f"), ("avx512bw", "avx512bw"),
                         ("avx512vnni", "avx512_vnni"), ("avx2", "avx2"), ("fma", "fma")]:
         assert cpu["isa"][ours] == (linux in f), (ours, cpu["isa"][ours])
-cores = len({(p, c) for p, c in re.findall(r"physical id\s*:\s*(\d+)\n(?:.*\n)*?core id\s*:\s*(\d+)", info)})
-if cores: assert cpu["cores"] == cores, (cpu["cores"], cores)
+import glob
+core_sets = {open(f).read().strip() for f in glob.glob("/sys/devices/system/cpu/cpu[0-9]*/topology/core_cpus_list")}
+assert core_sets, "no /sys/devices/system/cpu/*/topology to count cores"
+assert cpu["cores"] == len(core_sets), (cpu["cores"], len(core_sets))
 assert cpu["threads"] == os.cpu_count(), (cpu["threads"], os.cpu_count())
 assert re.fullmatch(r"[0-9a-f]{16}", d["device"]["device_id"])
 c = d["counters"]
