@@ -149,11 +149,7 @@ static cJSON *find_or_add_run(run_session *s, backend *b, const char *suite, int
     }
     char key[512];
     make_run_key(s, suite, threads, b->name, key, sizeof key);
-    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(model, "sha256");
-    const cJSON *path = cJSON_GetObjectItemCaseSensitive(model, "path");
-    const char *identity = cJSON_IsString(sha) && !res_is_unavailable(sha) ? sha->valuestring
-                           : cJSON_IsString(path) ? path->valuestring : "";
-    cJSON *run = res_run_find(s->doc, key, identity);
+    cJSON *run = res_run_find(s->doc, key, res_model_identity(model));
     if (run) {
         cJSON_Delete(model);
         cJSON_Delete(info);

@@ -88,11 +88,17 @@ static void table_row(const cJSON *run, const cJSON *doc, FILE *out)
     fmt_stat(joules, sizeof joules, run, "energy_j", "mean", 1, "%.2f");
     fmt_stat(rss, sizeof rss, run, "rss_peak_bytes", "max", 1.0 / (1024 * 1024), "%.0f");
     const cJSON *threads = get2(run, "config", "threads");
+    int errors = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, get(run, "items"))
+        errors += cJSON_IsString(get(item, "error"));
+    char status[64];
+    snprintf(status, sizeof status, errors ? "%s, %d failed" : "%s", str_or(get(run, "status"), "?"), errors);
     fprintf(out, "| %s | %.8s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |\n",
             model_label(run), str_or(get2(doc, "device", "device_id"), "n/a"), run_label(run, label, sizeof label),
             cJSON_IsNumber(threads) ? threads->valueint : 0,
             cJSON_GetArraySize(get(run, "items")),
-            acc, ttft50, ttft90, tps, joules, rss, str_or(get(run, "status"), "?"));
+            acc, ttft50, ttft90, tps, joules, rss, status);
 }
 
 void rep_summary_table(const rep_input *inputs, int n_inputs, FILE *out)

@@ -244,15 +244,23 @@ static const char *string_at(const cJSON *object, const char *a, const char *b)
     return cJSON_IsString(node) ? node->valuestring : NULL;
 }
 
-cJSON *res_run_find(cJSON *doc, const char *run_key, const char *model_sha256)
+const char *res_model_identity(const cJSON *model)
+{
+    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(model, "sha256");
+    if (cJSON_IsString(sha) && !res_is_unavailable(sha))
+        return sha->valuestring;
+    const char *path = string_at(model, "path", NULL);
+    const char *name = string_at(model, "name", NULL);
+    return path ? path : name ? name : "";
+}
+
+cJSON *res_run_find(cJSON *doc, const char *run_key, const char *model_identity)
 {
     cJSON *run;
     cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(doc, "runs")) {
         const char *key = string_at(run, "run_key", NULL);
-        const char *sha = string_at(run, "model", "sha256");
-        if (!sha)
-            sha = string_at(run, "model", "path");
-        if (key && !strcmp(key, run_key) && sha && model_sha256 && !strcmp(sha, model_sha256))
+        const char *identity = res_model_identity(cJSON_GetObjectItemCaseSensitive(run, "model"));
+        if (key && !strcmp(key, run_key) && model_identity && !strcmp(identity, model_identity))
             return run;
     }
     return NULL;

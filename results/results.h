@@ -69,9 +69,11 @@ int res_model_describe(const char *path, const slm_model_info *info, const char 
 /* Appends a run {run_id, run_key, kind, status "running", started_utc, model,
  * backend, config, items: [], aggregates: {}}; returns it (owned by doc). */
 cJSON *res_run_add(cJSON *doc, const char *kind, const char *run_key);
-/* The run whose run_key and model.sha256 (or model.path when sha is absent)
- * match, or NULL. Used by --resume. */
-cJSON *res_run_find(cJSON *doc, const char *run_key, const char *model_sha256);
+/* What identifies a model across runs: its sha256, or (a remote model without
+ * one) its path, else its name. "" when the object has none of them. */
+const char *res_model_identity(const cJSON *model);
+/* The run whose run_key and model identity match, or NULL. Used by --resume. */
+cJSON *res_run_find(cJSON *doc, const char *run_key, const char *model_identity);
 /* 1 if the run already holds item (id, rep). */
 int res_run_has_item(const cJSON *run, const char *id, int rep);
 /* Recomputes run.aggregates from run.items (see SCHEMA.md for the metrics);
