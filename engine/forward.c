@@ -26,12 +26,16 @@
 #include "context.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "forward_simd.h"
 #include "quant.h"
 
-enum { ROW_BLOCK = 16 }; /* weight rows kept hot while the batch rows stream by */
+enum {
+    ROW_BLOCK = 16,        /* weight rows kept hot while the batch rows stream by */
+    CHUNKS_PER_THREAD = 8  /* matmul rows are handed out in about this many grabs per thread */
+};
 
 /* ---- matrix products ------------------------------------------------------------- */
 
@@ -49,6 +53,8 @@ typedef struct matmul_job {
     int n_rows;            /* batch rows */
     size_t out_ld;         /* floats between batch rows of the outputs */
     int64_t total_out;     /* sum of the parts' n_out */
+    int64_t chunk;         /* rows per grab, a multiple of ROW_BLOCK */
+    _Atomic int64_t next_row;
     const quant_traits *f32;
     eng_thread_scratch *scratch;
 } matmul_job;
@@ -87,12 +93,8 @@ static void matmul_rows_widened(const matmul_job *job, const matmul_part *p, int
     }
 }
 
-static void matmul_task(void *arg, int ith, int nth)
+static void matmul_range(const matmul_job *job, int64_t start, int64_t end, int ith)
 {
-    const matmul_job *job = arg;
-    int64_t per = (job->total_out + nth - 1) / nth;
-    per = (per + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
-    int64_t start = per * ith, end = start + per < job->total_out ? start + per : job->total_out;
     int64_t base = 0;
     for (int i = 0; i < job->n_parts && start < end; i++) {
         const matmul_part *p = &job->parts[i];
@@ -103,6 +105,22 @@ static void matmul_task(void *arg, int ith, int nth)
             else matmul_rows_quant(job, p, lo, hi);
         }
         base += p->weight->n_out;
+    }
+}
+
+/* Threads take chunks of rows from a shared counter rather than fixed
+ * shares: when one thread is slowed (a busy shared machine, a smaller core)
+ * the others take over its rows. Each row's arithmetic does not depend on
+ * the thread, so results are identical for any thread count. */
+static void matmul_task(void *arg, int ith, int nth)
+{
+    matmul_job *job = arg;
+    (void)nth;
+    for (;;) {
+        int64_t start = atomic_fetch_add_explicit(&job->next_row, job->chunk, memory_order_relaxed);
+        if (start >= job->total_out) break;
+        int64_t end = start + job->chunk < job->total_out ? start + job->chunk : job->total_out;
+        matmul_range(job, start, end, ith);
     }
 }
 
@@ -155,6 +173,10 @@ static void matmul(slm_context *ctx, const eng_weight *const *weights, const int
         job.parts[i].out = out + cols[i];
         job.total_out += weights[i]->n_out;
     }
+    int nth = eng_pool_size(ctx->pool);
+    job.chunk = (job.total_out + (int64_t)nth * CHUNKS_PER_THREAD - 1) / ((int64_t)nth * CHUNKS_PER_THREAD);
+    job.chunk = (job.chunk + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+    atomic_init(&job.next_row, 0);
     matmul_prepare(ctx, &job, in, in_ld);
     eng_pool_run(ctx->pool, matmul_task, &job);
 }
