@@ -211,6 +211,11 @@ int dev_sampler_probe_energy(dev_sampler *s, int probe, uint64_t t0_ns, uint64_t
                              dev_energy *out, char *err, size_t err_size);
 /* Probes found, usable or not (an unusable one fails dev_sampler_probe_energy). */
 int dev_sampler_probe_count(const dev_sampler *s);
+/* Per channel (RAPL zone, INA rail, PMIC rail...) of one probe over a window:
+ * [{"name", "in_total", "energy_j", "avg_power_w", "peak_power_w"}], or NULL
+ * with err when the window is not covered. */
+cJSON *dev_sampler_channels_to_json(dev_sampler *s, int probe, uint64_t t0_ns, uint64_t t1_ns,
+                                    char *err, size_t err_size);
 int dev_sampler_primary_probe(const dev_sampler *s);   /* index, -1 none */
 const char *dev_sampler_probe_name(const dev_sampler *s, int probe);   /* NULL if out of range */
 int dev_sampler_probe_usable(const dev_sampler *s, int probe);

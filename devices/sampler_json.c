@@ -217,3 +217,37 @@ cJSON *dev_sampler_throttle_to_json(const dev_sampler *cs, uint64_t t0_ns, uint6
     pthread_mutex_unlock(&s->lock);
     return o;
 }
+
+cJSON *dev_sampler_channels_to_json(dev_sampler *s, int probe, uint64_t t0_ns, uint64_t t1_ns,
+                                    char *err, size_t err_size)
+{
+    pthread_mutex_lock(&s->lock);
+    cJSON *arr = NULL;
+    if (probe < 0 || probe >= s->probes.n || !s->probes.items[probe].usable) {
+        dev_set_err(err, err_size, "no usable probe %d", probe);
+        goto done;
+    }
+    const dev_probe *p = &s->probes.items[probe];
+    double seconds = (double)(t1_ns - t0_ns) / 1e9;
+    arr = cJSON_CreateArray();
+    for (int c = 0; c < p->n_channels && c < p->series.n_channels; c++) {
+        double e, peak;
+        int n;
+        if (dev_series_energy(&p->series, p->quantity, c, t0_ns, t1_ns, &e, &peak, &n, err,
+                              err_size)) {
+            cJSON_Delete(arr);
+            arr = NULL;
+            goto done;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", p->ch[c].name);
+        cJSON_AddBoolToObject(o, "in_total", p->ch[c].in_total);
+        cJSON_AddNumberToObject(o, "energy_j", e);
+        add_number_or_null(o, "avg_power_w", seconds > 0 ? e / seconds : NAN);
+        cJSON_AddNumberToObject(o, "peak_power_w", peak);
+        cJSON_AddItemToArray(arr, o);
+    }
+done:
+    pthread_mutex_unlock(&s->lock);
+    return arr;
+}

@@ -230,7 +230,11 @@ static cJSON *sample_probes(dev_sampler *s, uint64_t t0, uint64_t t1)
         dev_energy e;
         char err[DEV_ERROR_SIZE];
         if (dev_sampler_probe_energy(s, i, t0, t1, &e, err, sizeof err) == 0) {
-            cJSON_AddItemToArray(arr, dev_energy_to_json(&e));
+            cJSON *j = dev_energy_to_json(&e);
+            cJSON *channels = dev_sampler_channels_to_json(s, i, t0, t1, err, sizeof err);
+            if (channels)
+                cJSON_AddItemToObject(j, "channels", channels);
+            cJSON_AddItemToArray(arr, j);
         } else {
             cJSON *u = cJSON_CreateObject();
             cJSON_AddStringToObject(u, "probe", dev_sampler_probe_name(s, i));

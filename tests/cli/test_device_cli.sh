@@ -79,6 +79,8 @@ h = probes["hwmon:ina3221"]
 assert h["method"] == "measured" and abs(h["avg_power_w"] - 6.0) < 1e-6, h
 assert abs(h["energy_j"] - 6.0 * h["duration_s"]) < 1e-6 * h["energy_j"], h
 assert h["samples"] >= 2, h
+assert [c["name"] for c in h["channels"]] == ["VDD_IN"], h["channels"]
+assert abs(h["channels"][0]["avg_power_w"] - 6.0) < 1e-6, h["channels"]
 e = probes["estimated"]
 assert e["method"] == "estimated" and e["profile"], e
 print("sample over fake INA3221: %.3f J in %.3f s" % (h["energy_j"], h["duration_s"]))

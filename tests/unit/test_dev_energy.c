@@ -104,6 +104,25 @@ static void test_rapl_energy_across_wrap(void **state)
     assert_rel(e.energy_j, 3.0 + 1.0 + 2.0 + 0.5);
     assert_rel(e.avg_power_w, 6.5 / 2.0);
     assert_rel(e.peak_power_w, 4.0);
+    char cerr[DEV_ERROR_SIZE];
+    cJSON *ch = dev_sampler_channels_to_json(s, dev_sampler_primary_probe(s), S(1.0), S(3.0),
+                                             cerr, sizeof cerr);
+    assert_non_null(ch);
+    assert_int_equal(cJSON_GetArraySize(ch), 3);
+    for (int i = 0; i < 3; i++) {
+        cJSON *c = cJSON_GetArrayItem(ch, i);
+        const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
+        double j = cJSON_GetObjectItem(c, "energy_j")->valuedouble;
+        if (!strcmp(name, "package-0"))
+            assert_rel(j, 5.0);
+        else if (!strcmp(name, "package-0/core"))
+            assert_rel(j, 1799.0), assert_false(cJSON_IsTrue(cJSON_GetObjectItem(c, "in_total")));
+        else if (!strcmp(name, "package-1"))
+            assert_rel(j, 1.5);
+        else
+            fail_msg("unexpected channel %s", name);
+    }
+    cJSON_Delete(ch);
     e = energy(s, S(1.5), S(2.5));   /* half of each interval */
     assert_rel(e.energy_j, (3.0 + 1.0) / 2 + (2.0 + 0.5) / 2);
     dev_energy outside;
