@@ -45,6 +45,12 @@ typedef struct quant_traits {
     quant_dequantize_fn dequantize_row;
     quant_quantize_fn quantize_row;
     quant_vec_dot_fn vec_dot;
+    /* Higher-precision alternative to vec_dot: one weight row (this type) .
+     * one F32 activation row (no activation quantization; error ~1e-6
+     * relative instead of ~1e-2). Slower for quantized types (see
+     * tests/bench/bench_quant). For F32/F16/BF16 it is vec_dot itself.
+     * NULL for the activation-only formats Q8_1 and Q8_K. */
+    quant_vec_dot_fn vec_dot_f32;
 } quant_traits;
 
 typedef enum quant_isa {

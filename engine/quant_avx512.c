@@ -415,26 +415,26 @@ static void quant_avx512_vnni_dot_q5_k(int64_t n, float *result, const void *w, 
     *result = avx512_k45_body(n / QK_K, w, a, 1, 1);
 }
 
-#define AVX512_ENTRY(T, deq, quant, dot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot }
+#define AVX512_ENTRY(T, deq, quant, dot, fdot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot }
 /* Entries shared by both tables: AVX2 kernels for what AVX-512 does not specialise. */
 #define AVX512_COMMON_ENTRIES                                                                                   \
-    AVX512_ENTRY(F32, quant_scalar_dequantize_f32, quant_scalar_quantize_f32, quant_avx512_dot_f32),             \
-    AVX512_ENTRY(F16, quant_avx2_dequantize_f16, quant_avx2_quantize_f16, quant_avx512_dot_f16),                 \
-    AVX512_ENTRY(BF16, quant_scalar_dequantize_bf16, quant_scalar_quantize_bf16, quant_avx2_dot_bf16),           \
-    AVX512_ENTRY(Q8_1, quant_scalar_dequantize_q8_1, quant_avx2_quantize_q8_1, NULL),                           \
-    AVX512_ENTRY(Q8_K, quant_scalar_dequantize_q8_k, quant_avx2_quantize_q8_k, NULL),                           \
-    AVX512_ENTRY(Q2_K, quant_scalar_dequantize_q2_k, quant_scalar_quantize_q2_k, quant_avx2_dot_q2_k),           \
-    AVX512_ENTRY(Q3_K, quant_scalar_dequantize_q3_k, quant_scalar_quantize_q3_k, quant_avx2_dot_q3_k)
+    AVX512_ENTRY(F32, quant_scalar_dequantize_f32, quant_scalar_quantize_f32, quant_avx512_dot_f32, quant_avx512_dot_f32),             \
+    AVX512_ENTRY(F16, quant_avx2_dequantize_f16, quant_avx2_quantize_f16, quant_avx512_dot_f16, quant_avx512_dot_f16),                 \
+    AVX512_ENTRY(BF16, quant_scalar_dequantize_bf16, quant_scalar_quantize_bf16, quant_avx2_dot_bf16, quant_avx2_dot_bf16),           \
+    AVX512_ENTRY(Q8_1, quant_scalar_dequantize_q8_1, quant_avx2_quantize_q8_1, NULL, NULL),                           \
+    AVX512_ENTRY(Q8_K, quant_scalar_dequantize_q8_k, quant_avx2_quantize_q8_k, NULL, NULL),                           \
+    AVX512_ENTRY(Q2_K, quant_scalar_dequantize_q2_k, quant_scalar_quantize_q2_k, quant_avx2_dot_q2_k, quant_avx2_fdot_q2_k),           \
+    AVX512_ENTRY(Q3_K, quant_scalar_dequantize_q3_k, quant_scalar_quantize_q3_k, quant_avx2_dot_q3_k, quant_avx2_fdot_q3_k)
 
 #define AVX512_QUANT_ENTRIES(prefix)                                                                             \
-    AVX512_ENTRY(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, prefix##_dot_q4_0),             \
-    AVX512_ENTRY(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, prefix##_dot_q4_1),             \
-    AVX512_ENTRY(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, prefix##_dot_q5_0),             \
-    AVX512_ENTRY(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, prefix##_dot_q5_1),             \
-    AVX512_ENTRY(Q8_0, quant_scalar_dequantize_q8_0, quant_avx2_quantize_q8_0, prefix##_dot_q8_0),               \
-    AVX512_ENTRY(Q4_K, quant_scalar_dequantize_q4_k, quant_scalar_quantize_q4_k, prefix##_dot_q4_k),             \
-    AVX512_ENTRY(Q5_K, quant_scalar_dequantize_q5_k, quant_scalar_quantize_q5_k, prefix##_dot_q5_k),             \
-    AVX512_ENTRY(Q6_K, quant_scalar_dequantize_q6_k, quant_scalar_quantize_q6_k, prefix##_dot_q6_k)
+    AVX512_ENTRY(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, prefix##_dot_q4_0, quant_avx2_fdot_q4_0),             \
+    AVX512_ENTRY(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, prefix##_dot_q4_1, quant_avx2_fdot_q4_1),             \
+    AVX512_ENTRY(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, prefix##_dot_q5_0, quant_avx2_fdot_q5_0),             \
+    AVX512_ENTRY(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, prefix##_dot_q5_1, quant_avx2_fdot_q5_1),             \
+    AVX512_ENTRY(Q8_0, quant_scalar_dequantize_q8_0, quant_avx2_quantize_q8_0, prefix##_dot_q8_0, quant_avx2_fdot_q8_0),               \
+    AVX512_ENTRY(Q4_K, quant_scalar_dequantize_q4_k, quant_scalar_quantize_q4_k, prefix##_dot_q4_k, quant_avx2_fdot_q4_k),             \
+    AVX512_ENTRY(Q5_K, quant_scalar_dequantize_q5_k, quant_scalar_quantize_q5_k, prefix##_dot_q5_k, quant_avx2_fdot_q5_k),             \
+    AVX512_ENTRY(Q6_K, quant_scalar_dequantize_q6_k, quant_scalar_quantize_q6_k, prefix##_dot_q6_k, quant_avx2_fdot_q6_k)
 
 const quant_traits quant_table_avx512[SLM_TYPE_COUNT] = {
     AVX512_COMMON_ENTRIES,

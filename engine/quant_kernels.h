@@ -100,11 +100,13 @@ void quant_unpack_q3_k_scales(const uint8_t packed[12], int8_t scales[16]);
 #define QUANT_META_Q5_K SLM_TYPE_Q5_K, "Q5_K", QK_K, sizeof(quant_block_q5_k), SLM_TYPE_Q8_K
 #define QUANT_META_Q6_K SLM_TYPE_Q6_K, "Q6_K", QK_K, sizeof(quant_block_q6_k), SLM_TYPE_Q8_K
 
-/* Declares the three kernels of one type for one isa, e.g. quant_scalar_dot_q4_0. */
+/* Declares the kernels of one type for one isa, e.g. quant_scalar_dot_q4_0;
+ * fdot is the vec_dot_f32 kernel (weights . F32 activations). */
 #define QUANT_DECLARE(isa, t) \
     void quant_##isa##_dequantize_##t(const void *src, float *dst, int64_t n); \
     void quant_##isa##_quantize_##t(const float *src, void *dst, int64_t n); \
-    void quant_##isa##_dot_##t(int64_t n, float *result, const void *w, const void *a)
+    void quant_##isa##_dot_##t(int64_t n, float *result, const void *w, const void *a); \
+    void quant_##isa##_fdot_##t(int64_t n, float *result, const void *w, const void *a)
 
 #define QUANT_DECLARE_ALL(isa) \
     QUANT_DECLARE(isa, f32); QUANT_DECLARE(isa, f16); QUANT_DECLARE(isa, bf16); \

@@ -784,24 +784,57 @@ void quant_scalar_dot_q6_k(int64_t n, float *result, const void *w, const void *
     *result = sum;
 }
 
+/* ---- weights . F32 activations (vec_dot_f32) ---------------------------------- */
+
+/* Dequantizes block by block (exact in float) and accumulates in double. */
+static float quant_fdot_blocks(quant_dequantize_fn dequantize, int block_size, size_t block_bytes, int64_t n,
+                               const void *w, const float *a)
+{
+    float buf[QK_K];
+    double sum = 0.0;
+    for (int64_t b = 0; b < n / block_size; b++) {
+        dequantize((const uint8_t *)w + (size_t)b * block_bytes, buf, block_size);
+        for (int j = 0; j < block_size; j++) sum += (double)buf[j] * a[b * block_size + j];
+    }
+    return (float)sum;
+}
+
+#define SCALAR_FDOT(t, bs, block)                                                                   \
+    void quant_scalar_fdot_##t(int64_t n, float *result, const void *w, const void *a)              \
+    {                                                                                               \
+        *result = quant_fdot_blocks(quant_scalar_dequantize_##t, bs, sizeof(block), n, w, a);       \
+    }
+
+SCALAR_FDOT(q4_0, QK4_0, quant_block_q4_0)
+SCALAR_FDOT(q4_1, QK4_1, quant_block_q4_1)
+SCALAR_FDOT(q5_0, QK5_0, quant_block_q5_0)
+SCALAR_FDOT(q5_1, QK5_1, quant_block_q5_1)
+SCALAR_FDOT(q8_0, QK8_0, quant_block_q8_0)
+SCALAR_FDOT(q2_k, QK_K, quant_block_q2_k)
+SCALAR_FDOT(q3_k, QK_K, quant_block_q3_k)
+SCALAR_FDOT(q4_k, QK_K, quant_block_q4_k)
+SCALAR_FDOT(q5_k, QK_K, quant_block_q5_k)
+SCALAR_FDOT(q6_k, QK_K, quant_block_q6_k)
+
 /* ---- the table ---------------------------------------------------------------- */
 
-#define SCALAR_ENTRY(T, t, dot) [SLM_TYPE_##T] = { QUANT_META_##T, quant_scalar_dequantize_##t, quant_scalar_quantize_##t, dot }
+#define SCALAR_ENTRY(T, t, dot, fdot) \
+    [SLM_TYPE_##T] = { QUANT_META_##T, quant_scalar_dequantize_##t, quant_scalar_quantize_##t, dot, fdot }
 
 const quant_traits quant_table_scalar[SLM_TYPE_COUNT] = {
-    SCALAR_ENTRY(F32, f32, quant_scalar_dot_f32),
-    SCALAR_ENTRY(F16, f16, quant_scalar_dot_f16),
-    SCALAR_ENTRY(BF16, bf16, quant_scalar_dot_bf16),
-    SCALAR_ENTRY(Q4_0, q4_0, quant_scalar_dot_q4_0),
-    SCALAR_ENTRY(Q4_1, q4_1, quant_scalar_dot_q4_1),
-    SCALAR_ENTRY(Q5_0, q5_0, quant_scalar_dot_q5_0),
-    SCALAR_ENTRY(Q5_1, q5_1, quant_scalar_dot_q5_1),
-    SCALAR_ENTRY(Q8_0, q8_0, quant_scalar_dot_q8_0),
-    SCALAR_ENTRY(Q8_1, q8_1, NULL),
-    SCALAR_ENTRY(Q8_K, q8_k, NULL),
-    SCALAR_ENTRY(Q2_K, q2_k, quant_scalar_dot_q2_k),
-    SCALAR_ENTRY(Q3_K, q3_k, quant_scalar_dot_q3_k),
-    SCALAR_ENTRY(Q4_K, q4_k, quant_scalar_dot_q4_k),
-    SCALAR_ENTRY(Q5_K, q5_k, quant_scalar_dot_q5_k),
-    SCALAR_ENTRY(Q6_K, q6_k, quant_scalar_dot_q6_k),
+    SCALAR_ENTRY(F32, f32, quant_scalar_dot_f32, quant_scalar_dot_f32),
+    SCALAR_ENTRY(F16, f16, quant_scalar_dot_f16, quant_scalar_dot_f16),
+    SCALAR_ENTRY(BF16, bf16, quant_scalar_dot_bf16, quant_scalar_dot_bf16),
+    SCALAR_ENTRY(Q4_0, q4_0, quant_scalar_dot_q4_0, quant_scalar_fdot_q4_0),
+    SCALAR_ENTRY(Q4_1, q4_1, quant_scalar_dot_q4_1, quant_scalar_fdot_q4_1),
+    SCALAR_ENTRY(Q5_0, q5_0, quant_scalar_dot_q5_0, quant_scalar_fdot_q5_0),
+    SCALAR_ENTRY(Q5_1, q5_1, quant_scalar_dot_q5_1, quant_scalar_fdot_q5_1),
+    SCALAR_ENTRY(Q8_0, q8_0, quant_scalar_dot_q8_0, quant_scalar_fdot_q8_0),
+    SCALAR_ENTRY(Q8_1, q8_1, NULL, NULL),
+    SCALAR_ENTRY(Q8_K, q8_k, NULL, NULL),
+    SCALAR_ENTRY(Q2_K, q2_k, quant_scalar_dot_q2_k, quant_scalar_fdot_q2_k),
+    SCALAR_ENTRY(Q3_K, q3_k, quant_scalar_dot_q3_k, quant_scalar_fdot_q3_k),
+    SCALAR_ENTRY(Q4_K, q4_k, quant_scalar_dot_q4_k, quant_scalar_fdot_q4_k),
+    SCALAR_ENTRY(Q5_K, q5_k, quant_scalar_dot_q5_k, quant_scalar_fdot_q5_k),
+    SCALAR_ENTRY(Q6_K, q6_k, quant_scalar_dot_q6_k, quant_scalar_fdot_q6_k),
 };

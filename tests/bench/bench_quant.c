@@ -11,6 +11,8 @@
  *  - stream_gbs: the same over --mib MiB of weights (default 256, far beyond
  *    L3) read once per pass, i.e. what a decode matmul can reach; with
  *    --threads N the threads split the rows and the figure is their total;
+ *  - f32act_*: the same for vec_dot_f32 (weights . unquantized F32 activations,
+ *    the precise path), cache-resident;
  *  - dot_rel_err: RMS over rows of (vec_dot - exact float64 dot) divided by the
  *    RMS of the exact dots, on gaussian weights with outliers and RMSNorm-like
  *    activations (a few large channels). "exact" dots the dequantized weights
@@ -195,10 +197,19 @@ static int bench_type(const bench_options *o, slm_type type, quant_isa isa, uint
     const int cache_passes = 1 + (int)(o->seconds * 2e9 / (double)(cache_rows * (int64_t)row_bytes) / 4.0);
     const double cache_gbs = bench_run(t, w, row_bytes, cache_rows, o->n_in, act, o->threads,
                                        cache_passes > 2000 ? 2000 : cache_passes, 1) ;
-    const double stream_gbs = bench_run(t, w, row_bytes, stream_rows, o->n_in, act, o->threads, 3, 0);
+    const double stream_gbs = bench_run(t, w, row_bytes, stream_rows, o->n_in, act, o->threads, 5, 0);
     const double err = dot_error(t, o->n_in, 64, seed);
-    printf("bench_quant type=%s isa=%s threads=%d n_in=%lld cache_gbs=%.2f stream_gbs=%.2f dot_rel_err=%.2e\n",
-           t->name, quant_isa_name(isa), o->threads, (long long)o->n_in, cache_gbs, stream_gbs, err);
+    /* the precise path: vec_dot_f32 against the float activations */
+    quant_traits precise = *t;
+    precise.vec_dot = t->vec_dot_f32;
+    precise.vec_dot_type = SLM_TYPE_F32;
+    const double precise_gbs = bench_run(&precise, w, row_bytes, cache_rows, o->n_in, x, o->threads,
+                                         cache_passes > 2000 ? 2000 : cache_passes, 1);
+    const double precise_err = dot_error(&precise, o->n_in, 64, seed);
+    printf("bench_quant type=%s isa=%s threads=%d n_in=%lld cache_gbs=%.2f stream_gbs=%.2f dot_rel_err=%.2e"
+           " f32act_cache_gbs=%.2f f32act_dot_rel_err=%.2e\n",
+           t->name, quant_isa_name(isa), o->threads, (long long)o->n_in, cache_gbs, stream_gbs, err, precise_gbs,
+           precise_err);
     fflush(stdout);
     free(w);
     free(x);

@@ -516,6 +516,12 @@ static void test_scalar_dot_matches_dequantized(void **state)
             const double act_bound = t->vec_dot_type == SLM_TYPE_F32 ? 2e-6 : 1e-2;
             if (fabs(got - act) > act_bound * mag)
                 fail_msg("%s n=%lld: vec_dot %g vs float-activation dot %g", t->name, (long long)c.n, got, act);
+            /* the precise path dots the unquantized activations */
+            float precise;
+            assert_non_null(t->vec_dot_f32);
+            t->vec_dot_f32(c.n, &precise, c.wq, c.a);
+            if (fabs(precise - act) > 2e-6 * mag + 1e-30)
+                fail_msg("%s n=%lld: vec_dot_f32 %g vs float-activation dot %g", t->name, (long long)c.n, precise, act);
             dot_case_free(&c);
         }
     }
@@ -545,6 +551,11 @@ static void check_isa_against_scalar(quant_isa isa)
             t->vec_dot(c.n, &got, c.wq, c.aq);
             if (fabs((double)got - want) > 2e-6 * dot_magnitude(&c) + 1e-30)
                 fail_msg("%s %s n=%lld: vec_dot %.9g, scalar %.9g", quant_isa_name(isa), t->name, (long long)c.n, got, want);
+            assert_non_null(t->vec_dot_f32);
+            ref->vec_dot_f32(c.n, &want, c.wq, c.a);
+            t->vec_dot_f32(c.n, &got, c.wq, c.a);
+            if (fabs((double)got - want) > 2e-6 * dot_magnitude(&c) + 1e-30)
+                fail_msg("%s %s n=%lld: vec_dot_f32 %.9g, scalar %.9g", quant_isa_name(isa), t->name, (long long)c.n, got, want);
             /* dequantize and weight quantize match the scalar kernels too */
             float *deq = malloc((size_t)c.n * sizeof(float));
             assert_non_null(deq);

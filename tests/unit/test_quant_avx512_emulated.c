@@ -76,6 +76,10 @@ static void check_one(const quant_traits *table, slm_type type, int64_t n, uint6
     t->vec_dot(n, &got, wq, aq);
     if (fabs((double)got - want) > 2e-5 * mag + 1e-30)
         fail_msg("emulated %s n=%lld: %.9g, scalar %.9g", t->name, (long long)n, got, want);
+    ref->vec_dot_f32(n, &want, wq, a);
+    t->vec_dot_f32(n, &got, wq, a);
+    if (fabs((double)got - want) > 2e-5 * mag + 1e-30)
+        fail_msg("emulated table %s vec_dot_f32 n=%lld: %.9g, scalar %.9g", t->name, (long long)n, got, want);
     free(x);
     free(a);
     free(wq);
