@@ -358,18 +358,30 @@ typedef struct step_io {
     capture caps[3];
 } step_io;
 
+/* 1 once the monitor has exited; it stays a zombie (WNOWAIT) so its pid, the
+ * process group id, cannot be reused before the group is killed. */
+static int monitor_exited(pid_t pid)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
 /* Reads the three pipes until all are closed or the deadline passes; returns
- * 1 when the deadline passed (the group was killed). */
+ * 1 when the deadline passed (the group was killed). Once the program has
+ * exited, whatever it left running in its group is killed so that a
+ * background process holding the pipes open cannot stretch the run. */
 static int pump_output(pid_t pid, step_io *io, double deadline_ms)
 {
     int open_flags[3] = {1, 1, 1};
-    int timed_out = 0;
+    int timed_out = 0, group_killed = 0;
     while (open_flags[0] || open_flags[1] || open_flags[2]) {
         double left = deadline_ms - now_ms();
-        if (left <= 0 && !timed_out) {
+        if (!group_killed && (left <= 0 || monitor_exited(pid))) {
+            timed_out = left <= 0 && !monitor_exited(pid);
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
-            timed_out = 1;
+            group_killed = 1;
         }
         struct pollfd pfd[3];
         int map[3], n = 0;
@@ -379,7 +391,7 @@ static int pump_output(pid_t pid, step_io *io, double deadline_ms)
                 pfd[n].events = POLLIN;
                 map[n++] = i;
             }
-        int wait_ms = timed_out ? 100 : (int)(left < 100 ? left + 1 : 100);
+        int wait_ms = group_killed ? 100 : (int)(left < 50 ? left + 1 : 50);
         int ready = poll(pfd, (nfds_t)n, wait_ms);
         if (ready < 0 && errno != EINTR)
             break;

@@ -113,6 +113,24 @@ static void test_sleeping_child_is_killed_at_wall_clock(void **state)
     task_sandbox_result_free(&r);
 }
 
+static void test_background_leftovers_do_not_stretch_the_run(void **state)
+{
+    (void)state;
+    task_sandbox_config c = quick_config();
+    c.wall_timeout_s = 5.0;
+    /* The program exits at once; the sleeper it leaves keeps stdout open. */
+    char *argv[] = {"/bin/sh", "-c", "sleep 30 & echo done", NULL};
+    char *const *steps[] = {argv};
+    task_sandbox_result r;
+    char err[256];
+    assert_int_equal(task_sandbox_run(&c, NULL, 0, steps, 1, &r, NULL, err, sizeof(err)), 0);
+    assert_int_equal(r.outcome, TASK_SANDBOX_EXITED);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.stdout_text, "done\n");
+    assert_true(r.wall_ms < 3000);
+    task_sandbox_result_free(&r);
+}
+
 static void test_fork_bomb_is_limited(void **state)
 {
     (void)state;
@@ -183,6 +201,14 @@ static void test_socket_to_loopback_fails(void **state)
         assert_true(strstr(r.network_note, "network isolation unavailable") != NULL);
     }
     task_sandbox_result_free(&r);
+    /* Control: without the network namespace the same program does connect,
+     * so the check above can fail. */
+    c.isolate_network = 0;
+    run_c(&c, source, &r, &failed);
+    assert_int_equal(r.network_isolated, 0);
+    assert_non_null(strstr(r.network_note, "disabled by configuration"));
+    assert_int_equal(r.exit_code, 0);
+    task_sandbox_result_free(&r);
     close(listener);
 }
 
@@ -230,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_output_is_capped),
         cmocka_unit_test(test_endless_loop_times_out),
         cmocka_unit_test(test_sleeping_child_is_killed_at_wall_clock),
+        cmocka_unit_test(test_background_leftovers_do_not_stretch_the_run),
         cmocka_unit_test(test_fork_bomb_is_limited),
         cmocka_unit_test(test_huge_file_is_limited),
         cmocka_unit_test(test_socket_to_loopback_fails),
