@@ -189,11 +189,14 @@ static int hwmon_add_pairs(dev_probe *p, const char *dir, const char *chip)
     return added;
 }
 
+/* A channel that already contains the others: a module input rail (VDD_IN,
+ * POM_5V_IN) or amd_energy's per-socket counter (Esocket0 contains Ecore*). */
 static int is_input_rail(const char *label)
 {
     size_t len = strlen(label);
     return !strcasecmp(label, "VDD_IN") || !strcasecmp(label, "VIN") ||
-           !strcasecmp(label, "total") || (len > 3 && !strcasecmp(label + len - 3, "_IN"));
+           !strcasecmp(label, "total") || (len > 3 && !strcasecmp(label + len - 3, "_IN")) ||
+           !strncmp(label, "Esocket", 7);
 }
 
 /* When a rail feeds the whole module (VDD_IN, POM_5V_IN), count only it. */

@@ -121,6 +121,19 @@ static int count_cpus(void)
     return n > 0 ? n : 1;
 }
 
+static int auto_selection(const char *list)
+{
+    return !list || !*list || !strcmp(list, "auto") || !strcmp(list, "all");
+}
+
+static int has_usable(const dev_sampler *s, dev_probe_kind kind)
+{
+    for (int i = 0; i < s->probes.n; i++)
+        if (s->probes.items[i].kind == kind && s->probes.items[i].usable)
+            return 1;
+    return 0;
+}
+
 static void discover_probes(dev_sampler *s)
 {
     const dev_sampler_config *c = &s->cfg;
@@ -128,7 +141,8 @@ static void discover_probes(dev_sampler *s)
         dev_probe_discover_external(&s->probes, c, s->start_ns);
     if (selected(c->probes, "rapl"))
         dev_probe_discover_rapl(&s->probes);
-    if (selected(c->probes, "papi_rapl"))
+    /* PAPI's RAPL reads the same counters: only worth it when sysfs cannot. */
+    if (selected(c->probes, "papi_rapl") && (!auto_selection(c->probes) || !has_usable(s, DEV_PROBE_RAPL)))
         dev_probe_discover_papi_rapl(&s->probes);
     if (selected(c->probes, "rpi_pmic"))
         dev_probe_discover_pmic(&s->probes, c->vcgencmd ? c->vcgencmd : "vcgencmd",

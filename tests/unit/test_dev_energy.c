@@ -288,6 +288,33 @@ static void test_jetson_iio_rails_and_component_sensor(void **state)
     fake_tree_remove(&t);
 }
 
+/* amd_energy: per-core and per-socket counters; the socket contains its cores. */
+static void test_hwmon_energy_counters_socket_only(void **state)
+{
+    (void)state;
+    fake_tree t;
+    fake_tree_create(&t);
+    fake_write(&t, "/sys/class/hwmon/hwmon2/name", "amd_energy\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy1_label", "Ecore000\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy2_label", "Ecore001\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy3_label", "Esocket0\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy1_input", "1000000\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy2_input", "1000000\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy3_input", "5000000\n");
+    dev_sampler *s = start_manual("hwmon", &t);
+    poll_at(s, S(1.0));
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy1_input", "3000000\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy2_input", "2000000\n");
+    fake_write(&t, "/sys/class/hwmon/hwmon2/energy3_input", "12000000\n");   /* +7 J */
+    poll_at(s, S(2.0));
+    dev_energy e = energy(s, S(1.0), S(2.0));
+    assert_string_equal(e.probe, "hwmon:amd_energy");
+    assert_string_equal(e.integration, "counter");
+    assert_rel(e.energy_j, 7.0);
+    dev_sampler_free(s);
+    fake_tree_remove(&t);
+}
+
 /* ---- battery ---------------------------------------------------------------------------- */
 
 static void test_battery_discharging(void **state)
@@ -619,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_rapl_permission_hint),
         cmocka_unit_test(test_hwmon_ina3221_integration),
         cmocka_unit_test(test_jetson_iio_rails_and_component_sensor),
+        cmocka_unit_test(test_hwmon_energy_counters_socket_only),
         cmocka_unit_test(test_battery_discharging),
         cmocka_unit_test(test_pi5_pmic_fake_vcgencmd),
         cmocka_unit_test(test_external_meter_command),
