@@ -73,13 +73,15 @@ cJSON *task_jsonl_parse(task_jsonl_reader *r, int *blank, char *err, size_t err_
     const char *end = NULL;
     cJSON *json = cJSON_ParseWithOpts(r->line, &end, 1);
     if (!json) {
+        /* cJSON sets end to the error position (its global error pointer is
+         * not used: loaders may run in several threads). */
         long at = end ? (long)(end - r->line) : -1;
-        if (!end) {
-            const char *e = cJSON_GetErrorPtr();
-            at = e ? (long)(e - r->line) : -1;
-        }
+        size_t len = strlen(r->line);
+        while (len > 0 && (r->line[len - 1] == ' ' || r->line[len - 1] == '\t'))
+            len--;
+        int truncated = len == 0 || r->line[len - 1] != '}';
         snprintf(err, err_size, "%s:%d: invalid JSON at byte %ld%s", r->path, r->line_no, at,
-                 (size_t)at >= strlen(r->line) ? " (line truncated?)" : "");
+                 truncated ? " (truncated line: no closing '}')" : "");
         return NULL;
     }
     if (!cJSON_IsObject(json)) {
