@@ -175,8 +175,8 @@ typedef struct dev_sampler dev_sampler;
 /* Finds the probes, then (unless manual) starts the sampling thread and, if
  * idle_baseline_s > 0, blocks that long to measure the idle power. Probes
  * that exist but cannot be read are listed as unavailable with the reason.
- * The estimated probe is always present; it is primary only when no measured
- * probe is. */
+ * The estimated probe is always present; it is primary only when no
+ * device-wide measured probe is (a GPU's or a drive's sensor never is). */
 int dev_sampler_start(const dev_sampler_config *cfg, dev_sampler **out, char *err, size_t err_size);
 /* Takes one sample of every probe at time now_ns (manual mode, tests, or to
  * close a window precisely). */
@@ -196,7 +196,8 @@ typedef struct dev_energy {
     double duration_s;
     double energy_j;        /* total over the window */
     double dynamic_energy_j;/* energy_j - idle_power_w * duration_s (may be < 0 from noise) */
-    double idle_power_w;    /* < 0: no idle baseline (dynamic_energy_j then NAN) */
+    double idle_power_w;    /* < 0: no idle baseline (dynamic_energy_j then NAN); the
+                               estimated probe starts from its profile's idle watts */
     double avg_power_w, peak_power_w;
     int n_samples;          /* samples inside the window */
 } dev_energy;

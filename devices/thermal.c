@@ -46,6 +46,21 @@ static double zone_trip_c(const char *dir)
     return best > 0 ? best : critical;
 }
 
+/* Zone types name JSON keys: a second "acpitz" becomes "acpitz#1". */
+static void make_unique(const dev_sampler *s, dev_thermal_zone *z)
+{
+    int dup = 0;
+    for (int i = 0; i < s->n_zones; i++)
+        dup += !strncmp(s->zones[i].type, z->type, strlen(z->type)) &&
+               (s->zones[i].type[strlen(z->type)] == '\0' ||
+                s->zones[i].type[strlen(z->type)] == '#');
+    if (dup) {
+        char base[48];
+        dev_copy(base, sizeof base, z->type);
+        dev_fmt(z->type, sizeof z->type, "%.40s#%d", base, dup);
+    }
+}
+
 static void discover_zones(dev_sampler *s)
 {
     char names[DEV_ZONES_MAX][64];
@@ -60,6 +75,7 @@ static void discover_zones(dev_sampler *s)
         dev_fmt(path, sizeof path, "%s/type", dir);
         if (dev_read_text(path, z->type, sizeof z->type, NULL) || !z->type[0])
             dev_copy(z->type, sizeof z->type, names[i]);
+        make_unique(s, z);
         z->trip_c = s->cfg.trip_temp_c > 0 ? s->cfg.trip_temp_c : zone_trip_c(dir);
         s->n_zones++;
     }

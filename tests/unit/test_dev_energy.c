@@ -556,6 +556,10 @@ static void test_throttling_and_trace(void **state)
     TZ("trip_point_1_type", "critical\n");
     TZ("trip_point_1_temp", "105000\n");
     TZ("temp", "70000\n");
+    fake_write(&t, "/sys/class/thermal/thermal_zone1/type", "acpitz\n");
+    fake_write(&t, "/sys/class/thermal/thermal_zone1/temp", "40000\n");
+    fake_write(&t, "/sys/class/thermal/thermal_zone2/type", "acpitz\n");
+    fake_write(&t, "/sys/class/thermal/thermal_zone2/temp", "41000\n");
     fake_write(&t, "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "3000000\n");
     fake_write(&t, "/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "3000000\n");
     fake_write(&t, "/proc/stat", "cpu  100 0 0 900 0 0 0 0 0 0\n");
@@ -596,6 +600,10 @@ static void test_throttling_and_trace(void **state)
     assert_rel(cJSON_GetObjectItem(cJSON_GetObjectItem(second, "temp_c"), "x86_pkg_temp")
                    ->valuedouble, 95.0);
     assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(second, "power_w"), "estimated"));
+    assert_rel(cJSON_GetObjectItem(cJSON_GetObjectItem(second, "temp_c"), "acpitz")->valuedouble,
+               40.0);
+    assert_rel(cJSON_GetObjectItem(cJSON_GetObjectItem(second, "temp_c"), "acpitz#1")->valuedouble,
+               41.0);
     cJSON_Delete(trace);
     cJSON *th = dev_sampler_throttle_to_json(s, 0, 0);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(th, "throttled")));
