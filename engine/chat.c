@@ -149,21 +149,11 @@ static int bad_role(chat_render_ctx *c, const char *family, const slm_chat_messa
 }
 
 /* The text between "<|im_start|>system\n" and "<|im_end|>" when the template
- * spells out a default system prompt as a literal (Qwen2 does). */
-static int chatml_default_system(const char *t, size_t len, const char **start, size_t *n)
+ * spells out a default system prompt as a literal (Qwen2, SmolLM do); the
+ * newline may be written raw or as the two characters backslash-n. */
+static int literal_between(const char *s, const char *end, const char **start, size_t *n)
 {
-    static const char open[] = "<|im_start|>system\\n";
-    static const char open_raw[] = "<|im_start|>system\n";
-    const char *p = memmem(t, len, open, sizeof open - 1);
-    size_t skip = sizeof open - 1;
-    if (p == NULL) {
-        p = memmem(t, len, open_raw, sizeof open_raw - 1);
-        skip = sizeof open_raw - 1;
-    }
-    if (p == NULL)
-        return 0;
-    const char *s = p + skip;
-    const char *e = memmem(s, (size_t)(t + len - s), "<|im_end|>", 10);
+    const char *e = memmem(s, (size_t)(end - s), "<|im_end|>", 10);
     if (e == NULL || e == s)
         return 0;
     for (const char *q = s; q < e; q++)
@@ -172,6 +162,19 @@ static int chatml_default_system(const char *t, size_t len, const char **start, 
     *start = s;
     *n = (size_t)(e - s);
     return 1;
+}
+
+static int chatml_default_system(const char *t, size_t len, const char **start, size_t *n)
+{
+    static const char *const opens[] = {"<|im_start|>system\\n", "<|im_start|>system\n"};
+    const char *end = t + len;
+    for (size_t k = 0; k < 2; k++) {
+        size_t open_len = strlen(opens[k]);
+        for (const char *p = t; (p = memmem(p, (size_t)(end - p), opens[k], open_len)) != NULL; p += open_len)
+            if (literal_between(p + open_len, end, start, n))
+                return 1;
+    }
+    return 0;
 }
 
 static int render_chatml(chat_render_ctx *c)
@@ -212,13 +215,12 @@ static int render_llama3(chat_render_ctx *c)
     return 0;
 }
 
-/* Llama 2 ("<<SYS>>" block inside the first [INST]) and Mistral (no system
- * block: the system text is prepended to the first user turn). */
-static int render_llama2(chat_render_ctx *c)
+/* Llama 2: BOS before every [INST] but the first (the tokenizer adds that
+ * one), the system text in a <<SYS>> block inside the first turn, each turn
+ * stripped as a whole, " answer </s>" for the assistant. */
+static int render_llama2_sys(chat_render_ctx *c)
 {
     const chat_template_input *in = c->in;
-    int sys_block = in->template_text == NULL ||
-                    has(in->template_text, in->template_len, "<<SYS>>");
     const char *system = NULL;
     int first_user = 1;
     for (int i = 0; i < in->n_messages; i++) {
@@ -226,27 +228,69 @@ static int render_llama2(chat_render_ctx *c)
         if (role_is(m, "system")) {
             system = m->content;
         } else if (role_is(m, "user")) {
-            if (!first_user)
-                buf_puts(c->out, in->bos_text);
-            buf_puts(c->out, "[INST] ");
+            chat_buf turn = {0};
             if (system != NULL && first_user) {
-                buf_puts(c->out, sys_block ? "<<SYS>>\n" : "");
-                buf_put_trimmed(c->out, system);
-                buf_puts(c->out, sys_block ? "\n<</SYS>>\n\n" : "\n\n");
+                buf_puts(&turn, "<<SYS>>\n");
+                buf_puts(&turn, system);
+                buf_puts(&turn, "\n<</SYS>>\n\n");
             }
-            buf_put_trimmed(c->out, m->content);
+            buf_puts(&turn, m->content);
+            buf_puts(c->out, first_user ? "[INST] " : in->bos_text);
+            buf_puts(c->out, first_user ? "" : "[INST] ");
+            buf_put_trimmed(c->out, turn.data ? turn.data : "");
             buf_puts(c->out, " [/INST]");
+            c->out->failed |= turn.failed;
+            free(turn.data);
             first_user = 0;
         } else if (role_is(m, "assistant")) {
-            buf_puts(c->out, sys_block ? " " : "");
+            buf_puts(c->out, " ");
             buf_put_trimmed(c->out, m->content);
-            buf_puts(c->out, sys_block ? " " : "");
+            buf_puts(c->out, " ");
             buf_puts(c->out, in->eos_text);
         } else {
             return bad_role(c, "llama2", m);
         }
     }
     return 0;
+}
+
+/* Mistral: "[INST] user [/INST]answer</s>" with no BOS between turns and no
+ * system role; a system text opens the first user turn. */
+static int render_mistral(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    const char *system = NULL;
+    for (int i = 0; i < in->n_messages; i++) {
+        const slm_chat_message *m = &in->messages[i];
+        if (role_is(m, "system")) {
+            system = m->content;
+        } else if (role_is(m, "user")) {
+            buf_puts(c->out, "[INST] ");
+            if (system != NULL) {
+                buf_puts(c->out, system);
+                buf_puts(c->out, "\n\n");
+                system = NULL;
+            }
+            buf_puts(c->out, m->content);
+            buf_puts(c->out, " [/INST]");
+        } else if (role_is(m, "assistant")) {
+            buf_puts(c->out, m->content);
+            buf_puts(c->out, in->eos_text);
+        } else {
+            return bad_role(c, "llama2", m);
+        }
+    }
+    return 0;
+}
+
+/* Without a template to look at (an override on a model that has none), the
+ * Llama 2 form is used; a template without "<<SYS>>" is Mistral's. */
+static int render_llama2(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    if (in->template_text == NULL || has(in->template_text, in->template_len, "<<SYS>>"))
+        return render_llama2_sys(c);
+    return render_mistral(c);
 }
 
 /* Phi-3 and Zephyr share the "<|role|>\ncontent<END>\n" shape; only the end marker differs. */
@@ -307,33 +351,95 @@ static int render_gemma(chat_render_ctx *c)
     return 0;
 }
 
-/* DeepSeek Coder ("### Instruction:" / "### Response:", turns end with <|EOT|>)
- * and DeepSeek LLM chat ("User: " / "Assistant: ", turns end with EOS). */
-static int render_deepseek(chat_render_ctx *c)
+/* DeepSeek Coder's default system prompt, when its template spells one out
+ * as a literal (the text up to the closing quote, "\n" escapes unescaped). */
+static void deepseek_default_system(chat_render_ctx *c)
 {
     const chat_template_input *in = c->in;
-    int coder = in->template_text == NULL ||
-                has(in->template_text, in->template_len, "### Instruction:");
+    static const char marker[] = "You are an AI programming assistant";
+    if (in->template_text == NULL)
+        return;
+    const char *end = in->template_text + in->template_len;
+    const char *p = memmem(in->template_text, in->template_len, marker, sizeof marker - 1);
+    if (p == NULL)
+        return;
+    for (; p < end && *p != '\''; p++) {
+        if (p + 1 < end && p[0] == '\\' && p[1] == 'n') {
+            buf_puts(c->out, "\n");
+            p++;
+        } else {
+            buf_append(c->out, p, 1);
+        }
+    }
+}
+
+static int has_system(const chat_template_input *in)
+{
+    for (int i = 0; i < in->n_messages; i++)
+        if (role_is(&in->messages[i], "system"))
+            return 1;
+    return 0;
+}
+
+/* DeepSeek Coder: "### Instruction:\n...\n" / "### Response:\n...\n<|EOT|>\n",
+ * the system text verbatim; generation prompt "### Response:". */
+static int render_deepseek_coder(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    if (!has_system(in))
+        deepseek_default_system(c);
     for (int i = 0; i < in->n_messages; i++) {
         const slm_chat_message *m = &in->messages[i];
         if (role_is(m, "system")) {
             buf_puts(c->out, m->content);
-            buf_puts(c->out, coder ? "\n" : "\n\n");
         } else if (role_is(m, "user")) {
-            buf_puts(c->out, coder ? "### Instruction:\n" : "User: ");
+            buf_puts(c->out, "### Instruction:\n");
             buf_puts(c->out, m->content);
-            buf_puts(c->out, coder ? "\n" : "\n\n");
+            buf_puts(c->out, "\n");
         } else if (role_is(m, "assistant")) {
-            buf_puts(c->out, coder ? "### Response:\n" : "Assistant: ");
+            buf_puts(c->out, "### Response:\n");
             buf_puts(c->out, m->content);
-            buf_puts(c->out, coder ? "\n<|EOT|>\n" : in->eos_text);
+            buf_puts(c->out, "\n<|EOT|>\n");
         } else {
             return bad_role(c, "deepseek", m);
         }
     }
     if (in->add_generation_prompt)
-        buf_puts(c->out, coder ? "### Response:\n" : "Assistant:");
+        buf_puts(c->out, "### Response:");
     return 0;
+}
+
+/* DeepSeek LLM chat: "User: ...\n\n" / "Assistant: ...<EOS>", system text + "\n\n". */
+static int render_deepseek_chat(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    for (int i = 0; i < in->n_messages; i++) {
+        const slm_chat_message *m = &in->messages[i];
+        if (role_is(m, "system") || role_is(m, "user")) {
+            buf_puts(c->out, role_is(m, "user") ? "User: " : "");
+            buf_puts(c->out, m->content);
+            buf_puts(c->out, "\n\n");
+        } else if (role_is(m, "assistant")) {
+            buf_puts(c->out, "Assistant: ");
+            buf_puts(c->out, m->content);
+            buf_puts(c->out, in->eos_text);
+        } else {
+            return bad_role(c, "deepseek", m);
+        }
+    }
+    if (in->add_generation_prompt)
+        buf_puts(c->out, "Assistant:");
+    return 0;
+}
+
+/* The Coder form unless the template is the "User: "/"Assistant: " one. */
+static int render_deepseek(chat_render_ctx *c)
+{
+    const chat_template_input *in = c->in;
+    if (in->template_text != NULL && !has(in->template_text, in->template_len, "### Instruction:") &&
+        has(in->template_text, in->template_len, "'User: '"))
+        return render_deepseek_chat(c);
+    return render_deepseek_coder(c);
 }
 
 typedef struct chat_family_renderer {

@@ -7,7 +7,8 @@
  * Invariants:
  *  - matching verbatim tokens is leftmost-longest over the raw text (what the
  *    Hugging Face added-token matcher does); fragments between them are
- *    tokenized independently;
+ *    tokenized independently; a token marked lstrip/rstrip absorbs the ASCII
+ *    whitespace before/after it;
  *  - SPM fragments get the "▁" prefix when add_space_prefix is set and the
  *    fragment starts the text or follows a verbatim token (llama.cpp and
  *    SentencePiece behaviour), so decoding strips one leading space from the
@@ -40,6 +41,11 @@ static int32_t match_verbatim(const tok_vocab *v, const char *text, size_t len, 
             return id;
     }
     return -1;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 typedef struct encode_run {
@@ -83,12 +89,19 @@ static int encode_text(encode_run *r, const char *text, size_t len, int parse_sp
         int32_t id = match_verbatim(v, text + i, len - i, parse_special);
         if (id < 0)
             continue;
-        if (encode_fragment(r, text + start, i - start, err, err_size) != 0)
+        size_t before = i;
+        if (v->strip && (v->strip[id] & TOK_STRIP_LEFT))
+            while (before > start && is_space(text[before - 1]))
+                before--;
+        if (encode_fragment(r, text + start, before - start, err, err_size) != 0)
             return -1;
         tok_ids_push(r->out, id);
         r->prev_verbatim = 1;
-        i += v->text_len[id] - 1;
-        start = i + 1;
+        i += v->text_len[id];
+        if (v->strip && (v->strip[id] & TOK_STRIP_RIGHT))
+            while (i < len && is_space(text[i]))
+                i++;
+        start = i--;
     }
     return encode_fragment(r, text + start, len - start, err, err_size);
 }

@@ -37,6 +37,8 @@ enum {
 
 typedef enum tok_kind { TOK_KIND_SPM = 0, TOK_KIND_BPE = 1 } tok_kind;
 
+enum { TOK_STRIP_LEFT = 1, TOK_STRIP_RIGHT = 2 };
+
 #define TOK_MAX_REGEX 6
 
 /* Open-addressing hash: token text -> id. */
@@ -93,6 +95,10 @@ struct tok_vocab {
     int32_t *specials;
     int n_specials;
     uint32_t special_bucket[257];
+    /* Whitespace a verbatim token absorbs (Hugging Face lstrip/rstrip), per id;
+     * NULL when no token does. GGUF has no key for it, so it is set by model
+     * name as llama.cpp does (Phi-3's chat tokens absorb the newline after them). */
+    uint8_t *strip;
 
     int32_t bos, eos, eot, eom, unk, pad;
     int add_bos, add_eos, add_space_prefix;

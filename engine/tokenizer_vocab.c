@@ -325,6 +325,34 @@ static int build_specials(tok_vocab *v, char *err, size_t err_size)
     return 0;
 }
 
+/* Phi-3's added tokens carry rstrip in its tokenizer.json (except <unk>, <s>,
+ * <|endoftext|>); the GGUF does not record it, so recognise the model by name. */
+static int build_strip(tok_vocab *v, const gguf_file *f, char *err, size_t err_size)
+{
+    gguf_str name;
+    char lower[128];
+    if (gguf_get_str(f, "general.name", &name) != 0)
+        return 0;
+    size_t n = name.len < sizeof lower - 1 ? (size_t)name.len : sizeof lower - 1;
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)(name.data[i] >= 'A' && name.data[i] <= 'Z' ? name.data[i] + 32 : name.data[i]);
+    lower[n] = '\0';
+    if (strstr(lower, "phi-3") == NULL && strstr(lower, "phi3") == NULL)
+        return 0;
+    v->strip = calloc((size_t)v->n_tokens, 1);
+    if (v->strip == NULL)
+        return fail(err, err_size, v->path, "out of memory");
+    for (int i = 0; i < v->n_specials; i++)
+        v->strip[v->specials[i]] = TOK_STRIP_RIGHT;
+    static const char *const keep[] = {"<unk>", "<s>", "<|endoftext|>"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        int32_t id = tok_lookup(v, keep[i], strlen(keep[i]));
+        if (id >= 0)
+            v->strip[id] = 0;
+    }
+    return 0;
+}
+
 /* ---- decoded pieces ------------------------------------------------------------------ */
 
 /* <0xNN> -> NN, or -1. */
@@ -462,7 +490,7 @@ static int load_all(tok_vocab *v, const gguf_file *f, char *err, size_t err_size
     if (load_kind(v, f, err, err_size) || load_texts(v, f, err, err_size) ||
         load_scores_types(v, f, err, err_size) || build_index(v, err, err_size) ||
         load_special_ids(v, f, err, err_size) || build_eog(v, err, err_size) ||
-        build_specials(v, err, err_size))
+        build_specials(v, err, err_size) || build_strip(v, f, err, err_size))
         return -1;
     if (v->kind == TOK_KIND_BPE) {
         tok_bpe_init_byte_maps(v);
@@ -512,6 +540,7 @@ void tok_vocab_free(tok_vocab *v)
     free(v->index.slots);
     free(v->merges.slots);
     free(v->specials);
+    free(v->strip);
     free(v->eog);
     free(v);
 }
