@@ -50,19 +50,24 @@ static char *read_whole(const char *path)
     return buf;
 }
 
-/* Parses one profile file; *match_len = longest pattern found in brand (0 none). */
-static int profile_parse(const char *path, const char *brand, dev_profile *out, size_t *match_len)
+/* Parses one profile file; *match_len = longest pattern found in brand (0 none).
+ * On failure *why says what is wrong with the file. */
+static int profile_parse(const char *path, const char *brand, dev_profile *out, size_t *match_len,
+                         const char **why)
 {
     char *text = read_whole(path);
     cJSON *root = text ? cJSON_Parse(text) : NULL;
     free(text);
-    if (!root)
+    if (!root) {
+        *why = "unreadable or not valid JSON";
         return -1;
+    }
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
     const cJSON *idle = cJSON_GetObjectItemCaseSensitive(root, "idle_w");
     const cJSON *full = cJSON_GetObjectItemCaseSensitive(root, "full_load_w");
     if (!cJSON_IsString(name) || !cJSON_IsNumber(idle) || !cJSON_IsNumber(full) ||
         idle->valuedouble < 0 || full->valuedouble < idle->valuedouble) {
+        *why = "needs a string \"name\" and numbers 0 <= \"idle_w\" <= \"full_load_w\"";
         cJSON_Delete(root);
         return -1;
     }
@@ -135,8 +140,9 @@ void dev_profile_select(const char *dir, const char *brand, dev_profile *out)
         snprintf(path, sizeof path, "%.400s/%.100s", path_dir, e->d_name);
         dev_profile p;
         size_t len;
-        if (profile_parse(path, brand ? brand : "", &p, &len)) {
-            snprintf(warning, sizeof warning, "%.150s: not a valid profile, skipped", path);
+        const char *why = "";
+        if (profile_parse(path, brand ? brand : "", &p, &len, &why)) {
+            dev_fmt(warning, sizeof warning, "%s: not a valid profile (%s), skipped", path, why);
             continue;
         }
         if (!strcmp(p.name, "generic"))

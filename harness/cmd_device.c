@@ -170,6 +170,17 @@ static void print_text_sensors(const cJSON *fp, const cJSON *power)
                cJSON_GetObjectItem(p, "reason")->valuestring);
 }
 
+/* A profile file that could not be used: one line on stderr naming it. */
+static void warn_profiles(const cJSON *power)
+{
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(power, "probes")) {
+        const cJSON *w = cJSON_GetObjectItem(cJSON_GetObjectItem(p, "profile"), "warning");
+        if (cJSON_IsString(w))
+            fprintf(stderr, "slmbench device: %s\n", w->valuestring);
+    }
+}
+
 static int describe(const device_options *o)
 {
     char err[DEV_ERROR_SIZE];
@@ -198,6 +209,7 @@ static int describe(const device_options *o)
     cJSON_AddItemToObject(root, "device", fpj);
     cJSON_AddItemToObject(root, "counters", cj);
     cJSON_AddItemToObject(root, "power", pj);
+    warn_profiles(pj);
     int rc = CMD_OK;
     if (o->json) {
         char *text = cJSON_Print(root);
@@ -280,6 +292,9 @@ static int sample(const device_options *o)
         fprintf(stderr, "slmbench device: %s\n", err);
         return CMD_USAGE;
     }
+    cJSON *probes = dev_sampler_probes_to_json(s);
+    warn_profiles(probes);
+    cJSON_Delete(probes);
     uint64_t t0 = dev_now_ns();
     dev_sampler_poll(s, t0, NULL, 0);
     sleep_s(o->sample_s);
