@@ -239,7 +239,8 @@ static int power_trace(const rep_input *in, int n_in, FILE *dat, FILE *gp)
         if (*p == '\'' || *p == '\\')
             *p = ' ';
     fprintf(gp, "set title 'Power (first probe) and temperature (hottest zone)%s'\nset xlabel 'time (s)'\n"
-                "set ylabel 'power (W)'\nset yrange [0:*]\nset grid\nset datafile missing 'NaN'\n",
+                "set ylabel 'power (W)'\nset yrange [0:*]\nset offsets 0, 0, graph 0.1, 0\nset grid\n"
+                "set datafile missing 'NaN'\n",
             have_temp ? "" : ": no temperature sensor readable");
     if (have_temp)
         fprintf(gp, "set y2label 'temperature (C)'\nset ytics nomirror\nset y2tics\n");
