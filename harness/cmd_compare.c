@@ -6,7 +6,6 @@
  * --force, 3 a runtime failure (e.g. a report file could not be written).
  * Method and thresholds: results/compare.h.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -8,7 +8,6 @@
  */
 #include "reports/carbon.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
