@@ -279,6 +279,13 @@ static void print_text_sample(const cJSON *root)
                cJSON_GetObjectItem(p, "energy_j")->valuedouble,
                cJSON_GetObjectItem(p, "samples")->valueint, profile ? ", profile " : "",
                profile ? profile->valuestring : "");
+        const cJSON *c;
+        if (cJSON_GetArraySize(cJSON_GetObjectItem(p, "channels")) > 1)
+            cJSON_ArrayForEach(c, cJSON_GetObjectItem(p, "channels"))
+                printf("  %-22s avg %.3f W  %.3f J%s\n", cJSON_GetObjectItem(c, "name")->valuestring,
+                       cJSON_GetObjectItem(c, "avg_power_w")->valuedouble,
+                       cJSON_GetObjectItem(c, "energy_j")->valuedouble,
+                       cJSON_IsTrue(cJSON_GetObjectItem(c, "in_total")) ? "" : "  (inside the total)");
     }
     const cJSON *events = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "throttling"), "events");
     printf("throttling events: %d\n", cJSON_GetArraySize(events));
