@@ -210,6 +210,17 @@ const quant_traits *quant_traits_for(slm_type type, quant_isa isa)
 
 const quant_traits *quant_get_traits(slm_type type) { return quant_traits_for(type, quant_best_isa()); }
 
+void quant_vec_dot_rows(const quant_traits *t, int64_t n, int64_t n_rows, float *out, const void *weights,
+                        size_t row_bytes, const void *activations)
+{
+    if (t->vec_dot_rows != NULL) {
+        t->vec_dot_rows(n, n_rows, out, weights, row_bytes, activations);
+        return;
+    }
+    for (int64_t r = 0; r < n_rows; r++)
+        t->vec_dot(n, &out[r], (const uint8_t *)weights + (size_t)r * row_bytes, activations);
+}
+
 void quant_f16_to_f32_row(const quant_f16 *src, float *dst, int64_t n)
 {
     quant_get_traits(SLM_TYPE_F16)->dequantize_row(src, dst, n);

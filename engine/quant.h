@@ -35,6 +35,8 @@ typedef uint16_t quant_bf16;
 typedef void (*quant_dequantize_fn)(const void *src, float *dst, int64_t n);
 typedef void (*quant_quantize_fn)(const float *src, void *dst, int64_t n);
 typedef void (*quant_vec_dot_fn)(int64_t n, float *result, const void *weights, const void *activations);
+typedef void (*quant_vec_dot_rows_fn)(int64_t n, int64_t n_rows, float *out, const void *weights,
+                                      size_t row_bytes, const void *activations);
 
 typedef struct quant_traits {
     slm_type type;
@@ -51,6 +53,9 @@ typedef struct quant_traits {
      * tests/bench/bench_quant). For F32/F16/BF16 it is vec_dot itself.
      * NULL for the activation-only formats Q8_1 and Q8_K. */
     quant_vec_dot_fn vec_dot_f32;
+    /* Optional (may be NULL): vec_dot of n_rows consecutive weight rows with
+     * one activation row; call it through quant_vec_dot_rows(). */
+    quant_vec_dot_rows_fn vec_dot_rows;
 } quant_traits;
 
 typedef enum quant_isa {
@@ -74,6 +79,13 @@ quant_isa quant_best_isa(void);
 const quant_traits *quant_traits_for(slm_type type, quant_isa isa);
 /* Kernels for quant_best_isa(). */
 const quant_traits *quant_get_traits(slm_type type);
+
+/* out[r] = (weight row r) . activations for r < n_rows, rows row_bytes apart,
+ * activations in t->vec_dot_type. Equals calling t->vec_dot per row; faster
+ * where the isa has a multi-row kernel (Q4_0, Q8_0 on AVX2: the activation
+ * block scales are converted once per call instead of once per row). */
+void quant_vec_dot_rows(const quant_traits *t, int64_t n, int64_t n_rows, float *out, const void *weights,
+                        size_t row_bytes, const void *activations);
 
 /* Half-precision conversions (scalar; SIMD code uses F16C where present). */
 float quant_f16_to_f32(quant_f16 h);

@@ -230,14 +230,10 @@ void quant_avx2_quantize_q8_k(const float *src, void *dst, int64_t n)
 
 /* ---- 32-element block types ----------------------------------------------------------- */
 
-/* Products of the f16 scales of 8 consecutive weight and activation blocks. */
-#define AVX2_SCALES8(x, y, field)                                                                        \
-    _mm256_mul_ps(_mm256_cvtph_ps(_mm_setr_epi16((short)(x)[0].field, (short)(x)[1].field, (short)(x)[2].field, \
-                                                 (short)(x)[3].field, (short)(x)[4].field, (short)(x)[5].field, \
-                                                 (short)(x)[6].field, (short)(x)[7].field)),             \
-                  _mm256_cvtph_ps(_mm_setr_epi16((short)(y)[0].d, (short)(y)[1].d, (short)(y)[2].d,      \
-                                                 (short)(y)[3].d, (short)(y)[4].d, (short)(y)[5].d,      \
-                                                 (short)(y)[6].d, (short)(y)[7].d)))
+/* The f16 scales of 8 consecutive blocks as floats. */
+#define AVX2_HALF8(p)                                                                                   \
+    _mm256_cvtph_ps(_mm_setr_epi16((short)(p)[0].d, (short)(p)[1].d, (short)(p)[2].d, (short)(p)[3].d,  \
+                                   (short)(p)[4].d, (short)(p)[5].d, (short)(p)[6].d, (short)(p)[7].d))
 
 /* Lane k of v in all lanes. */
 static inline __m256 avx2_lane(__m256 v, int k) { return _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(k)); }
@@ -267,37 +263,86 @@ static inline __m256i avx2_q4_0_ints(const quant_block_q4_0 *x, const quant_bloc
 #define AVX2_GROUP_STEP(INTS, x, y, k, acc) \
     acc = _mm256_fmadd_ps(avx2_lane(s, k), _mm256_cvtepi32_ps(INTS((x) + b + (k), (y) + b + (k))), acc)
 
-/* The driver of the symmetric 32-block types: scales converted 8 blocks at a
- * time, two accumulators. INTS(x, y) gives the block's 8 int32 partial sums. */
-#define AVX2_DOT_SYMMETRIC(INTS, x, y, nb, result)                                                    \
+/* The driver of the symmetric 32-block types: weight scales converted 8
+ * blocks at a time, two accumulators. INTS(x, y) gives the block's 8 int32
+ * partial sums; YS8(b) the activation scales of blocks b..b+7 as floats,
+ * YS1(b) that of block b. */
+#define AVX2_DOT_SYMMETRIC(INTS, x, y, nb, YS8, YS1, result)                                          \
     do {                                                                                             \
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                               \
         int64_t b = 0;                                                                               \
         for (; b + 8 <= (nb); b += 8) {                                                              \
-            const __m256 s = AVX2_SCALES8((x) + b, (y) + b, d);                                      \
+            const __m256 s = _mm256_mul_ps(AVX2_HALF8((x) + b), YS8(b));                             \
             AVX2_GROUP_STEP(INTS, x, y, 0, acc0); AVX2_GROUP_STEP(INTS, x, y, 1, acc1);               \
             AVX2_GROUP_STEP(INTS, x, y, 2, acc0); AVX2_GROUP_STEP(INTS, x, y, 3, acc1);               \
             AVX2_GROUP_STEP(INTS, x, y, 4, acc0); AVX2_GROUP_STEP(INTS, x, y, 5, acc1);               \
             AVX2_GROUP_STEP(INTS, x, y, 6, acc0); AVX2_GROUP_STEP(INTS, x, y, 7, acc1);               \
         }                                                                                            \
         for (; b < (nb); b++) {                                                                      \
-            const __m256 s = _mm256_set1_ps(avx2_f16((x)[b].d) * avx2_f16((y)[b].d));                \
+            const __m256 s = _mm256_set1_ps(avx2_f16((x)[b].d) * YS1(b));                            \
             acc0 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(INTS((x) + b, (y) + b)), acc0);             \
         }                                                                                            \
         *(result) = avx2_hsum(_mm256_add_ps(acc0, acc1));                                            \
     } while (0)
 
+/* Activation scales read from the blocks (vec_dot) or from a float array (rows). */
+#define AVX2_Y_HALF8(b) AVX2_HALF8(y + (b))
+#define AVX2_Y_HALF1(b) avx2_f16(y[b].d)
+#define AVX2_Y_ARRAY8(b) _mm256_loadu_ps(ys + (b))
+#define AVX2_Y_ARRAY1(b) ys[b]
+
 void quant_avx2_dot_q8_0(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q8_0 *x = w, *y = a;
-    AVX2_DOT_SYMMETRIC(avx2_q8_0_ints, x, y, n / QK8_0, result);
+    AVX2_DOT_SYMMETRIC(avx2_q8_0_ints, x, y, n / QK8_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
 }
 
 void quant_avx2_dot_q4_0(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q4_0 *x = w;
     const quant_block_q8_0 *y = a;
-    AVX2_DOT_SYMMETRIC(avx2_q4_0_ints, x, y, n / QK4_0, result);
+    AVX2_DOT_SYMMETRIC(avx2_q4_0_ints, x, y, n / QK4_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
+}
+
+/* Multi-row kernels: the activation scales are converted once per call. Rows
+ * longer than this many blocks use the single-row kernel. */
+#define AVX2_ROWS_MAX_BLOCKS 512
+
+static void avx2_q8_0_scales(const quant_block_q8_0 *y, int64_t nb, float *ys)
+{
+    for (int64_t b = 0; b < nb; b++) ys[b] = avx2_f16(y[b].d);
+}
+
+void quant_avx2_dot_rows_q8_0(int64_t n, int64_t n_rows, float *out, const void *w, size_t row_bytes, const void *a)
+{
+    const quant_block_q8_0 *y = a;
+    const int64_t nb = n / QK8_0;
+    float ys[AVX2_ROWS_MAX_BLOCKS];
+    if (nb > AVX2_ROWS_MAX_BLOCKS) {
+        for (int64_t r = 0; r < n_rows; r++) quant_avx2_dot_q8_0(n, &out[r], (const uint8_t *)w + (size_t)r * row_bytes, a);
+        return;
+    }
+    avx2_q8_0_scales(y, nb, ys);
+    for (int64_t r = 0; r < n_rows; r++) {
+        const quant_block_q8_0 *x = (const void *)((const uint8_t *)w + (size_t)r * row_bytes);
+        AVX2_DOT_SYMMETRIC(avx2_q8_0_ints, x, y, nb, AVX2_Y_ARRAY8, AVX2_Y_ARRAY1, &out[r]);
+    }
+}
+
+void quant_avx2_dot_rows_q4_0(int64_t n, int64_t n_rows, float *out, const void *w, size_t row_bytes, const void *a)
+{
+    const quant_block_q8_0 *y = a;
+    const int64_t nb = n / QK4_0;
+    float ys[AVX2_ROWS_MAX_BLOCKS];
+    if (nb > AVX2_ROWS_MAX_BLOCKS) {
+        for (int64_t r = 0; r < n_rows; r++) quant_avx2_dot_q4_0(n, &out[r], (const uint8_t *)w + (size_t)r * row_bytes, a);
+        return;
+    }
+    avx2_q8_0_scales(y, nb, ys);
+    for (int64_t r = 0; r < n_rows; r++) {
+        const quant_block_q4_0 *x = (const void *)((const uint8_t *)w + (size_t)r * row_bytes);
+        AVX2_DOT_SYMMETRIC(avx2_q4_0_ints, x, y, nb, AVX2_Y_ARRAY8, AVX2_Y_ARRAY1, &out[r]);
+    }
 }
 
 void quant_avx2_dot_q5_0(int64_t n, float *result, const void *w, const void *a)
@@ -785,17 +830,20 @@ void quant_avx2_fdot_q6_k(int64_t n, float *result, const void *w, const void *a
 
 /* ---- the table ------------------------------------------------------------------------------- */
 
-#define AVX2_ENTRY(T, deq, quant, dot, fdot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot }
+#define AVX2_ENTRY(T, deq, quant, dot, fdot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot, NULL }
+#define AVX2_ENTRY_ROWS(T, deq, quant, dot, fdot, rows) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot, rows }
 
 const quant_traits quant_table_avx2[SLM_TYPE_COUNT] = {
     AVX2_ENTRY(F32, quant_scalar_dequantize_f32, quant_scalar_quantize_f32, quant_avx2_dot_f32, quant_avx2_dot_f32),
     AVX2_ENTRY(F16, quant_avx2_dequantize_f16, quant_avx2_quantize_f16, quant_avx2_dot_f16, quant_avx2_dot_f16),
     AVX2_ENTRY(BF16, quant_scalar_dequantize_bf16, quant_scalar_quantize_bf16, quant_avx2_dot_bf16, quant_avx2_dot_bf16),
-    AVX2_ENTRY(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_fdot_q4_0),
+    AVX2_ENTRY_ROWS(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_fdot_q4_0,
+                    quant_avx2_dot_rows_q4_0),
     AVX2_ENTRY(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_fdot_q4_1),
     AVX2_ENTRY(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_fdot_q5_0),
     AVX2_ENTRY(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_fdot_q5_1),
-    AVX2_ENTRY(Q8_0, quant_scalar_dequantize_q8_0, quant_avx2_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_fdot_q8_0),
+    AVX2_ENTRY_ROWS(Q8_0, quant_scalar_dequantize_q8_0, quant_avx2_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_fdot_q8_0,
+                    quant_avx2_dot_rows_q8_0),
     AVX2_ENTRY(Q8_1, quant_scalar_dequantize_q8_1, quant_avx2_quantize_q8_1, NULL, NULL),
     AVX2_ENTRY(Q8_K, quant_scalar_dequantize_q8_k, quant_avx2_quantize_q8_k, NULL, NULL),
     AVX2_ENTRY(Q2_K, quant_scalar_dequantize_q2_k, quant_scalar_quantize_q2_k, quant_avx2_dot_q2_k, quant_avx2_fdot_q2_k),

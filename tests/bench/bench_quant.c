@@ -5,6 +5,8 @@
  *
  * For every weight type and every ISA this CPU runs, prints one line:
  *   bench_quant type=Q4_0 isa=avx2 threads=1 n_in=2048 cache_gbs=.. stream_gbs=.. dot_rel_err=..
+ * Rows go through quant_vec_dot_rows in blocks of 16 (multi-row kernels where
+ * the isa has them, else vec_dot per row).
  *  - cache_gbs: weight bytes per second one vec_dot loop consumes when the
  *    rows are cache-resident (256 KiB of weights, per thread): the kernel's
  *    compute ceiling;
@@ -94,8 +96,10 @@ static void *bench_worker(void *arg)
     for (int p = 0; p < job->passes; p++) {
         pthread_barrier_wait(job->barrier);
         const double t0 = now_s();
-        for (int64_t r = 0; r < job->rows; r++)
-            job->t->vec_dot(job->n_in, &job->out[r], job->weights + (size_t)r * job->row_bytes, job->act);
+        /* in blocks of 16 rows, as a matmul hands them out */
+        for (int64_t r = 0; r < job->rows; r += 16)
+            quant_vec_dot_rows(job->t, job->n_in, job->rows - r < 16 ? job->rows - r : 16, &job->out[r],
+                               job->weights + (size_t)r * job->row_bytes, job->row_bytes, job->act);
         const double dt = now_s() - t0;
         if (dt < best) best = dt;
     }
@@ -202,6 +206,7 @@ static int bench_type(const bench_options *o, slm_type type, quant_isa isa, uint
     /* the precise path: vec_dot_f32 against the float activations */
     quant_traits precise = *t;
     precise.vec_dot = t->vec_dot_f32;
+    precise.vec_dot_rows = NULL;
     precise.vec_dot_type = SLM_TYPE_F32;
     const double precise_gbs = bench_run(&precise, w, row_bytes, cache_rows, o->n_in, x, o->threads,
                                          cache_passes > 2000 ? 2000 : cache_passes, 1);

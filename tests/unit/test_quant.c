@@ -594,6 +594,45 @@ static void test_simd_kernels_match_scalar(void **state)
     print_message("best isa: %s (%d SIMD set%s executed)\n", slm_simd_path(), ran, ran == 1 ? "" : "s");
 }
 
+/* quant_vec_dot_rows equals calling vec_dot per row, for every type and isa here. */
+static void test_vec_dot_rows_equals_per_row(void **state)
+{
+    (void)state;
+    enum { ROWS = 5 };
+    test_rng r = { 31337 };
+    for (int isa = 0; isa < QUANT_ISA_COUNT; isa++) {
+        if (!quant_isa_supported((quant_isa)isa) || quant_traits_for(SLM_TYPE_F32, (quant_isa)isa) == NULL) continue;
+        for (size_t k = 0; k < N_WEIGHT_TYPES; k++) {
+            const quant_traits *t = quant_traits_for(weight_types[k], (quant_isa)isa);
+            const quant_traits *vt = quant_traits_for(t->vec_dot_type, (quant_isa)isa);
+            const int64_t lengths[3] = { t->block_size == QK_K ? 256 : 64, 2048, t->block_size == QK_K ? 20480 : 16416 };
+            for (int l = 0; l < 3; l++) {
+                const int64_t n = lengths[l];
+                const size_t rb = row_bytes(t, n);
+                float *x = malloc((size_t)n * sizeof(float)), out[ROWS], want[ROWS];
+                uint8_t *w = malloc(rb * ROWS), *aq = malloc(row_bytes(vt, n));
+                assert_true(x && w && aq);
+                for (int row = 0; row < ROWS; row++) {
+                    fill_realistic(&r, x, n, 0.02f);
+                    t->quantize_row(x, w + (size_t)row * rb, n);
+                }
+                fill_realistic(&r, x, n, 1.0f);
+                vt->quantize_row(x, aq, n);
+                quant_vec_dot_rows(t, n, ROWS, out, w, rb, aq);
+                for (int row = 0; row < ROWS; row++) {
+                    t->vec_dot(n, &want[row], w + (size_t)row * rb, aq);
+                    if (out[row] != want[row])
+                        fail_msg("%s %s n=%lld row %d: rows %.9g, vec_dot %.9g", quant_isa_name((quant_isa)isa), t->name,
+                                 (long long)n, row, out[row], want[row]);
+                }
+                free(x);
+                free(w);
+                free(aq);
+            }
+        }
+    }
+}
+
 static void test_names_and_lookup(void **state)
 {
     (void)state;
@@ -624,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_quantize_round_trip_error),
         cmocka_unit_test(test_scalar_dot_matches_dequantized),
         cmocka_unit_test(test_simd_kernels_match_scalar),
+        cmocka_unit_test(test_vec_dot_rows_equals_per_row),
         cmocka_unit_test(test_names_and_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
