@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/slm.h"
 #include "harness/backend.h"
 #include "harness/runner.h"
 #include "harness/runner_internal.h"
@@ -43,11 +44,15 @@ void runner_options_default(runner_options *o)
 static int check_inputs(run_session *s, char *err, size_t err_size)
 {
     const runner_options *o = s->o;
-    for (int m = 0; !strcmp(o->backend_name, "local") && m < o->n_models; m++)
+    for (int m = 0; !strcmp(o->backend_name, "local") && m < o->n_models; m++) {
+        slm_model_info info;
         if (access(o->models[m], R_OK) != 0) {
             snprintf(err, err_size, "%s: model file not found or not readable", o->models[m]);
             return RUNNER_BAD_INPUT;
         }
+        if (slm_model_inspect(o->models[m], &info, err, err_size) != 0)
+            return RUNNER_BAD_INPUT; /* not a usable GGUF: fail before any output is written */
+    }
     for (int i = 0; i < o->n_suites; i++) {
         if (task_suite_load(o->suites[i], o->limit, o->seed, &s->suites[i], err, err_size) != 0)
             return RUNNER_BAD_INPUT;
@@ -268,7 +273,7 @@ static int run_model(run_session *s, const char *model, char *err, size_t err_si
     for (int t = 0; t < s->o->n_threads; t++) {
         backend *b = NULL;
         if (open_backend(s, model, s->o->threads[t], &b, err, err_size) != 0)
-            return RUNNER_FAILED;
+            return RUNNER_BAD_INPUT; /* model, template or endpoint the user named */
         int rc = RUNNER_OK;
         for (int i = 0; rc == RUNNER_OK && i < s->n_suites_loaded; i++)
             rc = run_one_suite(s, b, &s->suites[i], s->o->threads[t], err, err_size);

@@ -34,6 +34,11 @@ done > "$T/qa.jsonl"
 one_line_exit 2 "$B" run -m "$T/missing.gguf" --suite "$T/qa.jsonl" -o "$T/o1"
 grep -q "missing.gguf" "$T/err" || fail "missing model: error does not name the file"
 one_line_exit 2 "$B" run -m "$M" --suite "$T/no-such-suite.jsonl" -o "$T/o2"
+echo "not a gguf file" > "$T/corrupt.gguf"
+one_line_exit 2 "$B" run -m "$T/corrupt.gguf" --suite "$T/qa.jsonl" -o "$T/o3"
+grep -q "corrupt.gguf" "$T/err" || fail "corrupt model: error does not name the file"
+[ ! -e "$T/o3/results.json" ] || fail "corrupt model: results written before the model was checked"
+one_line_exit 2 "$B" run -m "$M" --suite "$T/qa.jsonl" --chat-template no-such-family -o "$T/o4"
 one_line_exit 2 "$B" run -m "$M" --suite "$T/qa.jsonl" -o /proc/slm-not-writable/x
 one_line_exit 2 "$B" run -m "$M" --threads x
 one_line_exit 2 "$B" run -m "$M" --bogus-flag
