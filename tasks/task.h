@@ -223,8 +223,11 @@ typedef struct task_rouge {
 /* google rouge-score semantics; returns -1 only on allocation failure. */
 int task_rouge_score(const char *target, const char *prediction, int use_stemmer,
                      task_rouge *out);
-/* Porter (1980) stem of a lowercase ASCII word into out (NUL-terminated). */
+/* Porter (1980) stem of a lowercase ASCII word into out (NUL-terminated):
+ * the published algorithm, and the variant with NLTK's default corrections
+ * that rouge-score uses (and so task_rouge_score does). */
 void task_porter_stem(const char *word, char *out, size_t out_size);
+void task_porter_stem_nltk(const char *word, char *out, size_t out_size);
 
 /* Unbiased pass@k estimator 1 - C(n-c,k)/C(n,k), computed as a product.
  * Returns -1 when k > n (undefined), else a value in [0,1]. */

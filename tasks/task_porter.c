@@ -1,11 +1,18 @@
 /*
  * task_porter.c — the Porter (1980) suffix-stripping stemmer, as published
- * ("An algorithm for suffix stripping", Program 14(3)), steps 1a–5b.
- *
+ * ("An algorithm for suffix stripping", Program 14(3)), steps 1a–5b, and the
+ * variant with the later corrections that NLTK applies by default (which is
+ * what Google's rouge-score stems with):
+ *   - a short table of irregular forms (skies -> sky, dying -> die, ...);
+ *   - 4-letter "-ies" -> "-ie"; "-ied" -> "-ie" (4 letters) or "-i";
+ *   - *o also holds for a 2-letter vowel-consonant stem;
+ *   - step 1c: y -> i only after a consonant that is not the first letter;
+ *   - step 2: "alli" -> "al" first (then step 2 again), "bli" -> "ble"
+ *     replaces "abli" -> "able", plus "fulli" -> "ful" and "logi" -> "log".
  * Works on lowercase ASCII words; anything else is copied unchanged. Words of
  * one or two letters are never stemmed. Within a step only the rule with the
  * longest matching suffix is considered; if its condition fails the step does
- * nothing (the paper's rule). Pure function, no state.
+ * nothing (the paper's rule). Pure functions, no state.
  */
 #include "tasks/task.h"
 
@@ -14,7 +21,8 @@
 
 typedef struct stem_word {
     char b[64];
-    int len; /* current length of b */
+    int len;        /* current length of b */
+    int extensions; /* 1: NLTK's corrections (see the header) */
 } stem_word;
 
 /* 1 if b[i] is a consonant in Porter's sense (y after a consonant is a vowel). */
@@ -64,6 +72,8 @@ static int double_consonant(const stem_word *w, int end)
 /* *o: the stem ends consonant-vowel-consonant, the last not w, x or y. */
 static int cvc(const stem_word *w, int end)
 {
+    if (w->extensions && end == 2 && !is_consonant(w, 0) && is_consonant(w, 1))
+        return 1;
     if (end < 3 || !is_consonant(w, end - 1) || is_consonant(w, end - 2) || !is_consonant(w, end - 3))
         return 0;
     char c = w->b[end - 1];
@@ -110,7 +120,9 @@ static int apply_rules(stem_word *w, const stem_rule *rules, int n_rules, int mi
 
 static void step1a(stem_word *w)
 {
-    if (ends_with(w, "sses"))
+    if (w->extensions && w->len == 4 && ends_with(w, "ies"))
+        replace_tail(w, 3, "ie");
+    else if (ends_with(w, "sses"))
         replace_tail(w, 4, "ss");
     else if (ends_with(w, "ies"))
         replace_tail(w, 3, "i");
@@ -135,6 +147,10 @@ static void step1b_tidy(stem_word *w)
 
 static void step1b(stem_word *w)
 {
+    if (w->extensions && ends_with(w, "ied")) {
+        replace_tail(w, 3, w->len == 4 ? "ie" : "i");
+        return;
+    }
     if (ends_with(w, "eed")) {
         if (measure(w, w->len - 3) > 0)
             replace_tail(w, 1, "");
@@ -149,7 +165,10 @@ static void step1b(stem_word *w)
 
 static void step1c(stem_word *w)
 {
-    if (ends_with(w, "y") && has_vowel(w, w->len - 1))
+    if (!ends_with(w, "y"))
+        return;
+    int stem = w->len - 1;
+    if (w->extensions ? (stem > 1 && is_consonant(w, stem - 1)) : has_vowel(w, stem))
         w->b[w->len - 1] = 'i';
 }
 
@@ -162,7 +181,30 @@ static void step2(stem_word *w)
         {"ator", "ate"}, {"alism", "al"}, {"iveness", "ive"}, {"fulness", "ful"},
         {"ousness", "ous"}, {"aliti", "al"}, {"iviti", "ive"}, {"biliti", "ble"},
     };
-    apply_rules(w, rules, (int)(sizeof(rules) / sizeof(rules[0])), 0);
+    static const stem_rule extended[] = {
+        {"ational", "ate"}, {"tional", "tion"}, {"enci", "ence"}, {"anci", "ance"},
+        {"izer", "ize"}, {"bli", "ble"}, {"entli", "ent"},
+        {"eli", "e"}, {"ousli", "ous"}, {"ization", "ize"}, {"ation", "ate"},
+        {"ator", "ate"}, {"alism", "al"}, {"iveness", "ive"}, {"fulness", "ful"},
+        {"ousness", "ous"}, {"aliti", "al"}, {"iviti", "ive"}, {"biliti", "ble"},
+        {"fulli", "ful"},
+    };
+    if (!w->extensions) {
+        apply_rules(w, rules, (int)(sizeof(rules) / sizeof(rules[0])), 0);
+        return;
+    }
+    if (ends_with(w, "alli") && measure(w, w->len - 4) > 0) {
+        replace_tail(w, 4, "al");
+        step2(w);
+        return;
+    }
+    /* "logi" -> "log" measures the stem with its 'l' (so geo-, theo- work) */
+    if (ends_with(w, "logi")) {
+        if (measure(w, w->len - 3) > 0)
+            replace_tail(w, 1, "");
+        return;
+    }
+    apply_rules(w, extended, (int)(sizeof(extended) / sizeof(extended[0])), 0);
 }
 
 static void step3(stem_word *w)
@@ -217,11 +259,33 @@ static int is_lower_word(const char *word, size_t len)
     return 1;
 }
 
-void task_porter_stem(const char *word, char *out, size_t out_size)
+/* NLTK's table of irregular forms; 1 and *out set when word is one. */
+static int irregular_form(const char *word, const char **out)
+{
+    static const char *const forms[][2] = {
+        {"sky", "sky"}, {"skies", "sky"}, {"dying", "die"}, {"lying", "lie"}, {"tying", "tie"},
+        {"news", "news"}, {"innings", "inning"}, {"inning", "inning"}, {"outings", "outing"},
+        {"outing", "outing"}, {"cannings", "canning"}, {"canning", "canning"}, {"howe", "howe"},
+        {"proceed", "proceed"}, {"exceed", "exceed"}, {"succeed", "succeed"},
+    };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+        if (strcmp(word, forms[i][0]) == 0) {
+            *out = forms[i][1];
+            return 1;
+        }
+    return 0;
+}
+
+static void stem_word_with(const char *word, char *out, size_t out_size, int extensions)
 {
     if (out_size == 0)
         return;
     size_t len = strlen(word);
+    const char *irregular;
+    if (extensions && irregular_form(word, &irregular)) {
+        snprintf(out, out_size, "%s", irregular);
+        return;
+    }
     if (len <= 2 || len >= sizeof(((stem_word *)0)->b) || !is_lower_word(word, len)) {
         snprintf(out, out_size, "%s", word);
         return;
@@ -229,6 +293,7 @@ void task_porter_stem(const char *word, char *out, size_t out_size)
     stem_word w;
     memcpy(w.b, word, len + 1);
     w.len = (int)len;
+    w.extensions = extensions;
     step1a(&w);
     step1b(&w);
     step1c(&w);
@@ -237,4 +302,14 @@ void task_porter_stem(const char *word, char *out, size_t out_size)
     step4(&w);
     step5(&w);
     snprintf(out, out_size, "%s", w.b);
+}
+
+void task_porter_stem(const char *word, char *out, size_t out_size)
+{
+    stem_word_with(word, out, out_size, 0);
+}
+
+void task_porter_stem_nltk(const char *word, char *out, size_t out_size)
+{
+    stem_word_with(word, out, out_size, 1);
 }

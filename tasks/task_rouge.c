@@ -4,7 +4,8 @@
  *
  * Tokenizing: lowercase (ASCII), every run of characters outside [a-z0-9]
  * becomes one space, split on spaces, optionally Porter-stem tokens longer
- * than 3 characters. N-gram scores count clipped overlaps (min of counts);
+ * than 3 characters (with NLTK's corrections, as rouge-score does).
+ * N-gram scores count clipped overlaps (min of counts);
  * ROUGE-L uses the LCS of the whole token sequences; ROUGE-Lsum splits both
  * texts at '\n' into sentences and, for each reference sentence, takes the
  * union of its LCS token positions against every predicted sentence, each
@@ -48,7 +49,7 @@ static int tokens_push(token_list *t, const char *s, size_t len, int stem)
     word[len] = '\0';
     char stemmed[128];
     if (stem && len > 3)
-        task_porter_stem(word, stemmed, sizeof(stemmed));
+        task_porter_stem_nltk(word, stemmed, sizeof(stemmed));
     else
         memcpy(stemmed, word, len + 1);
     t->tokens[t->n] = strdup(stemmed);
