@@ -9,7 +9,7 @@
  *  - keys and tensor names are unique, non-empty and contain no NUL byte;
  *  - every tensor has 1..4 non-zero dims, a known type, a row length that is a
  *    multiple of its block size, and data inside the file aligned to
- *    general.alignment (a power of two, default 32);
+ *    general.alignment (a power of two, default 32); no two tensors overlap;
  *  - string arrays are indexed (gguf_get_array_str is O(1)) and keys and tensor
  *    names are hashed (lookups are O(1) on average).
  * The host is assumed little-endian (x86-64, aarch64), like GGUF itself; values
@@ -571,6 +571,41 @@ static int gguf_place_tensors(gguf_file *f, gguf_cursor *c)
     return 0;
 }
 
+/* A tensor's data range, sortable by offset. */
+typedef struct gguf_span {
+    uint64_t offset, n_bytes;
+    int64_t index;
+} gguf_span;
+
+static int gguf_span_cmp(const void *a, const void *b)
+{
+    const gguf_span *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* No two tensors may share data bytes. */
+static int gguf_check_overlap(gguf_file *f, gguf_cursor *c)
+{
+    if (f->n_tensors < 2)
+        return 0;
+    gguf_span *spans = malloc((size_t)f->n_tensors * sizeof *spans);
+    if (!spans)
+        return gguf_fail(c, "out of memory checking %" PRId64 " tensors", f->n_tensors);
+    for (int64_t i = 0; i < f->n_tensors; i++)
+        spans[i] = (gguf_span){f->tensors[i].offset, f->tensors[i].n_bytes, i};
+    qsort(spans, (size_t)f->n_tensors, sizeof *spans, gguf_span_cmp);
+    int rc = 0;
+    for (int64_t i = 1; i < f->n_tensors && rc == 0; i++) {
+        const gguf_span *prev = &spans[i - 1], *cur = &spans[i];
+        if (prev->offset + prev->n_bytes > cur->offset)
+            rc = gguf_fail(c, "tensor '%s' data [offset %" PRIu64 "+%" PRIu64 "] overlaps tensor '%s' at offset %"
+                           PRIu64, f->tensors[prev->index].name, f->data_offset + prev->offset, prev->n_bytes,
+                           f->tensors[cur->index].name, f->data_offset + cur->offset);
+    }
+    free(spans);
+    return rc;
+}
+
 static int gguf_parse(gguf_file *f, char *err, size_t err_size)
 {
     gguf_cursor c = {f->base, f->size, 0, f->path, err, err_size};
@@ -581,7 +616,9 @@ static int gguf_parse(gguf_file *f, char *err, size_t err_size)
         return -1;
     if (gguf_read_tensor_infos(f, &c, n_tensors) != 0)
         return -1;
-    return gguf_place_tensors(f, &c);
+    if (gguf_place_tensors(f, &c) != 0)
+        return -1;
+    return gguf_check_overlap(f, &c);
 }
 
 static gguf_file *gguf_new(const char *name)

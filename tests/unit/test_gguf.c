@@ -657,6 +657,21 @@ static void test_bad_tensors(void **state)
     put_pad(&b, 32);
     put(&b, ne, 32);
     expect_fail(&b, "duplicate tensor name 'dup'");
+    /* Overlapping data. */
+    b.n = 0;
+    put_header(&b, 3, 2, 0);
+    put_str(&b, "a"); put_u32(&b, 1); put_u64(&b, 8); put_u32(&b, SLM_TYPE_F32); put_u64(&b, 0);
+    put_str(&b, "b"); put_u32(&b, 1); put_u64(&b, 8); put_u32(&b, SLM_TYPE_F32); put_u64(&b, 32);
+    put_pad(&b, 32);
+    put(&b, ne, 40); put(&b, ne, 40);
+    gguf_close(expect_ok(&b));
+    b.n = 0;
+    put_header(&b, 3, 2, 0);
+    put_str(&b, "a"); put_u32(&b, 1); put_u64(&b, 16); put_u32(&b, SLM_TYPE_F32); put_u64(&b, 32);
+    put_str(&b, "b"); put_u32(&b, 1); put_u64(&b, 16); put_u32(&b, SLM_TYPE_F32); put_u64(&b, 0);
+    put_pad(&b, 32);
+    put(&b, ne, 40); put(&b, ne, 40); put(&b, ne, 40);
+    expect_fail(&b, "tensor 'b' data [offset 96+64] overlaps tensor 'a' at offset 128");
     free(b.p);
 }
 
