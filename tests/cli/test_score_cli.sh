@@ -46,6 +46,30 @@ printf '{"id":"s1","prediction":"the cat sat on the mat"}\n' > "$T/sum_pred.json
     --field id=guid --predictions "$T/sum_pred.jsonl" --json > "$T/out.json" || fail "rouge score"
 grep -q '"rougeLsum":[[:space:]]*1' "$T/out.json" || fail "rouge identical != 1: $(cat "$T/out.json")"
 
+# --- MBPP format and pass@k over several samples per problem (needs python3)
+if command -v python3 >/dev/null 2>&1; then
+    cat > "$T/mbpp.jsonl" <<'J'
+{"task_id": 1, "text": "Write a function to add two numbers.", "code": "def add(a, b):\n    return a + b", "test_list": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"], "test_setup_code": "", "challenge_test_list": []}
+{"task_id": 2, "text": "Write a function to negate a number.", "code": "def neg(a):\n    return -a", "test_list": ["assert neg(3) == -3"], "test_setup_code": "", "challenge_test_list": []}
+J
+    # problem 1: 1 of 2 samples pass; problem 2: 0 of 2 (second is a syntax error)
+    cat > "$T/mbpp_pred.jsonl" <<'J'
+{"task_id": 1, "completion": "```python\ndef add(a, b):\n    return a + b\n```"}
+{"task_id": 1, "completion": "def add(a, b):\n    return a - b\n"}
+{"task_id": 2, "completion": "def neg(a):\n    return a\n"}
+{"task_id": 2, "completion": "def neg(a)\n    return -a\n"}
+J
+    "$B" score --task mbpp --data "$T/mbpp.jsonl" --predictions "$T/mbpp_pred.jsonl" --k 1,2,5 --json > "$T/out.json" \
+        || fail "mbpp score"
+    # pass@1 = mean(1/2, 0) = 0.25; pass@2 = mean(1, 0) = 0.5; pass@5 needs 5 samples: unavailable
+    grep -q '"pass@1":[[:space:]]*0.25,' "$T/out.json" || fail "mbpp pass@1: $(cat "$T/out.json")"
+    grep -q '"pass@2":[[:space:]]*0.5,' "$T/out.json" || fail "mbpp pass@2: $(cat "$T/out.json")"
+    grep -q '"pass@5":[[:space:]]*"unavailable"' "$T/out.json" || fail "mbpp pass@5: $(cat "$T/out.json")"
+    grep -q '"compile_error":[[:space:]]*1,' "$T/out.json" || fail "mbpp syntax error not counted"
+else
+    echo "NOTICE: python3 absent: MBPP pass@k check not executed"
+fi
+
 # --- HumanEval conformance over the shared dataset
 H="$SHARED/datasets/humaneval"
 if [ ! -f "$H/HumanEval.jsonl.gz" ]; then
