@@ -98,7 +98,8 @@ static int split_tokens(char *s, char ***tokens)
     if (!*tokens)
         return -1;
     int n = 0;
-    for (char *tok = strtok(s, " "); tok; tok = strtok(NULL, " "))
+    char *save = NULL;
+    for (char *tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
         (*tokens)[n++] = tok;
     return n;
 }
