@@ -6,7 +6,8 @@
  * Invariants: the bytes of a tensor depend only on (seed, tensor name, row),
  * never on the thread count, so a given seed always gives the same file;
  * weights are approximately normal with std 0.02 (Irwin-Hall sum of four
- * uniforms: fast, bounded at about 3.5 sigma), norms are 1, biases N(0, 0.02),
+ * uniforms: fast, bounded at about 3.5 sigma) except attn_output and ffn_down,
+ * 0.02 / sqrt(2 n_layer) as in GPT-2's initialisation; norms are 1, biases N(0, 0.02),
  * rope_freqs holds the llama3 rope scaling factors of the real model (factor
  * 32, low/high frequency factors 1 and 4, original context 8192), and
  * phi3's longrope factors are 1 (the real ones are learned values).
@@ -112,6 +113,15 @@ static void synth_row_values(const synth_preset *p, const synth_tensor *t, synth
     case SYNTH_ROPE_FREQS:
         synth_llama3_factors(row, n, p->n_embd / p->n_head, p->rope_base);
         break;
+    case SYNTH_ATTN_OUT: case SYNTH_FFN_DOWN: {
+        /* Projections into the residual stream scaled by 1/sqrt(2 n_layer), as
+         * GPT-2-style initialisation does: the stream keeps the token's
+         * embedding visible through all layers instead of drowning it. */
+        float std = SYNTH_STD / sqrtf(2.0f * (float)p->n_layer);
+        for (uint64_t i = 0; i < n; i++)
+            row[i] = synth_normal(r, std);
+        break;
+    }
     default:
         for (uint64_t i = 0; i < n; i++)
             row[i] = synth_normal(r, SYNTH_STD);
