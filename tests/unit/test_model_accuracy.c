@@ -291,6 +291,35 @@ static void test_threads_agree(void **state)
     slm_model_free(m);
 }
 
+/* A prompt longer than n_batch is evaluated in chunks: same logits. */
+static void test_small_batches_agree(void **state)
+{
+    (void)state;
+    char err[SLM_ERROR_SIZE];
+    int32_t ids[MAX_TOKENS];
+    int n = 0;
+    assert_int_equal(read_tokens(LOCAL_DIR, ids, &n), 0);
+    slm_model *m = load_local("tiny-phi3-Q4_K_M.gguf");
+    size_t count = (size_t)n * slm_n_vocab(m);
+    run_opts o = {2, SLM_KV_F16, 0};
+    float *ref = run_model(m, ids, n, &o);
+    float *got = malloc(count * sizeof(float));
+    slm_context_params cp = slm_context_default_params();
+    cp.n_batch = 5;
+    cp.n_threads = 2;
+    slm_context *ctx = NULL;
+    assert_int_equal(slm_context_create(m, &cp, &ctx, err, sizeof err), 0);
+    assert_int_equal(slm_eval(ctx, ids, n, got, err, sizeof err), 0);
+    double d = rel_rms(got, ref, count);
+    printf("n_batch 5 vs 512: relRMS %.2e\n", d);
+    assert_true(d <= 1e-6);
+    assert_int_not_equal(slm_eval(ctx, ids, 0, got, err, sizeof err), 0);
+    slm_context_free(ctx);
+    free(got);
+    free(ref);
+    slm_model_free(m);
+}
+
 static void test_context_overflow_and_bad_tokens(void **state)
 {
     (void)state;
@@ -328,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_local_fixtures),
         cmocka_unit_test(test_shared_fixtures),
         cmocka_unit_test(test_threads_agree),
+        cmocka_unit_test(test_small_batches_agree),
         cmocka_unit_test(test_context_overflow_and_bad_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
