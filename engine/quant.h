@@ -11,8 +11,18 @@
  * functions; a SIMD vec_dot must equal the scalar one up to float rounding
  * (tests/unit/test_quant.c checks every type on random data).
  *
- * Block layouts follow ggml exactly (GGUF files are read in place via mmap).
- * n passed to a row function must be a multiple of block_size.
+ * Block layouts follow ggml exactly (GGUF files are read in place via mmap);
+ * they are documented in quant_kernels.h. n passed to a row function must be
+ * a multiple of block_size; row pointers need only 2-byte alignment.
+ *
+ * Activation formats and precision (relative error of one dot product on
+ * realistic data, tests/bench/bench_quant): Q4_0/Q5_0/Q8_0 dot Q8_0 and
+ * Q4_1/Q5_1 dot Q8_1 (int8, one scale per 32) ~0.6-1e-2; K-quants dot Q8_K
+ * (int8, one float scale per 256) ~1.5-3e-2; F32/F16/BF16 dot F32 ~1e-7.
+ * vec_dot_f32 dots any weight type with F32 activations (~1e-7, 2-4x slower
+ * for quantized types) for callers that need more precision.
+ * Quantized vec_dots sum exact integers per block, so every ISA's kernel
+ * equals the scalar reference up to float summation order.
  */
 #ifndef QUANT_H
 #define QUANT_H
