@@ -163,9 +163,9 @@ static int model_info(int argc, char **argv)
 static void model_synth_help(void)
 {
     fputs(model_usage, stdout);
-    printf("\nWrites a GGUF with random weights (approximately normal, std 0.02, attn_output and ffn_down\n"
-           "0.02/sqrt(2 n_layer); norms 1) and the exact\n"
-           "tensor names, shapes and hyper-parameters of a real model, for benchmarks without a download.\n"
+    printf("\nWrites a GGUF with random weights (approximately normal: std 0.02, attn_output and ffn_down\n"
+           "0.02/sqrt(2 n_layer); norms 1) and the exact tensor names, shapes and hyper-parameters of a\n"
+           "real model, for benchmarks without a download.\n"
            "The file says it is synthetic: general.name \"synthetic-PRESET-TYPE\", slmbench.synthetic = true,\n"
            "slmbench.synthetic_seed. Quality scores of a synthetic model are meaningless; speed is real.\n\n"
            "presets:");
