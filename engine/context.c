@@ -157,6 +157,10 @@ int slm_context_create(slm_model *model, const slm_context_params *params, slm_c
                        char *err, size_t err_size)
 {
     *out = NULL;
+    if (!model->layers) {
+        snprintf(err, err_size, "%s: tokenizer-only model (slm_vocab_load) cannot run", eng_model_path(model));
+        return -1;
+    }
     slm_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
         snprintf(err, err_size, "%s: out of memory creating a context", eng_model_path(model));
