@@ -259,9 +259,22 @@ static int isolate(const child_plan *p)
     return first;
 }
 
+/* The caller may ignore SIGPIPE or block signals in its threads; the program
+ * starts with default dispositions and an empty mask, as from a shell. */
+static void reset_signals(void)
+{
+    static const int sigs[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGXFSZ, SIGXCPU};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        signal(sigs[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void monitor_main(const child_plan *p)
 {
     setpgid(0, 0);
+    reset_signals();
     arrange_fds(p);
     if (chdir(p->dir) != 0)
         _exit(126);

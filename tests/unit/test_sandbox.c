@@ -234,6 +234,24 @@ static void test_private_dir_is_removed(void **state)
     task_sandbox_result_free(&r);
 }
 
+static void test_signals_are_reset_for_the_program(void **state)
+{
+    (void)state;
+    /* slmbench ignores SIGPIPE; a program in the sandbox must not inherit that
+     * ("yes" would then complain about a broken pipe instead of dying quietly). */
+    signal(SIGPIPE, SIG_IGN);
+    task_sandbox_config c = quick_config();
+    char *argv[] = {"/bin/sh", "-c", "yes | head -n 1", NULL};
+    char *const *steps[] = {argv};
+    task_sandbox_result r;
+    char err[256];
+    assert_int_equal(task_sandbox_run(&c, NULL, 0, steps, 1, &r, NULL, err, sizeof(err)), 0);
+    signal(SIGPIPE, SIG_DFL);
+    assert_string_equal(r.stdout_text, "y\n");
+    assert_string_equal(r.stderr_text, "");
+    task_sandbox_result_free(&r);
+}
+
 static void test_missing_program_is_exec_failure(void **state)
 {
     (void)state;
@@ -261,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_huge_file_is_limited),
         cmocka_unit_test(test_socket_to_loopback_fails),
         cmocka_unit_test(test_private_dir_is_removed),
+        cmocka_unit_test(test_signals_are_reset_for_the_program),
         cmocka_unit_test(test_missing_program_is_exec_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
