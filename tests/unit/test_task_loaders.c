@@ -165,6 +165,25 @@ static void test_humaneval_plain_and_gzip(void **state)
     }
 }
 
+static void test_every_truncation_is_one_clear_error(void **state)
+{
+    char path[512], err[512];
+    size_t full = strlen(humaneval_line);
+    for (size_t cut = 1; cut + 1 < full; cut++) {
+        char *text = strndup(humaneval_line, cut);
+        write_file(state, "cut.jsonl", text, path, sizeof(path));
+        free(text);
+        task_suite s;
+        err[0] = '\0';
+        int rc = task_suite_load(path, 0, 1, &s, err, sizeof(err));
+        if (rc == 0)
+            fail_msg("prefix of %zu bytes loaded", cut);
+        if (!strstr(err, "cut.jsonl"))
+            fail_msg("prefix %zu: error does not name the file: %s", cut, err);
+        assert_int_equal(s.n_items, 0);
+    }
+}
+
 static void test_mbpp(void **state)
 {
     char path[512], err[512] = "";
@@ -267,6 +286,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_lines_name_file_and_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_squad, setup, teardown),
         cmocka_unit_test_setup_teardown(test_humaneval_plain_and_gzip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_truncation_is_one_clear_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mbpp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summarization_field_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_sampling_is_deterministic, setup, teardown),
