@@ -62,3 +62,13 @@ for p in $PRESETS; do
     done
 done
 echo "target: decode >= 75% of the bound for Q8_0 and Q4_0 on 2 threads"
+
+# ---- tokenizer (issue #3): byte-level BPE speed on English text, one thread ----
+TOK_TEXT="$OUT/tokenizer-english.txt"
+[ -s "$TOK_TEXT" ] || cat /usr/share/common-licenses/* README.md DEVELOPING.md 2>/dev/null | head -c 1000000 > "$TOK_TEXT"
+section "tokenizer: English text ($(wc -c < "$TOK_TEXT") bytes: Debian license texts + docs), one thread; target: byte-level BPE >= 5 MB/s"
+for v in gpt-2 llama-spm; do
+    printf "%-10s " "$v"
+    "$SLMBENCH" tokenize -m "tests/fixtures/tokenizer/ggml-vocab-$v.gguf" --file "$TOK_TEXT" --bench --seconds 2 \
+        || fail "tokenize --bench $v failed"
+done
