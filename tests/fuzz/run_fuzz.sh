@@ -13,6 +13,7 @@ shared=${SLM_SHARED_DIR:-../shared}
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null 2>&1 || { echo "fuzz: clang not found (apt-get install clang)" >&2; exit 2; }
 mkdir -p "$out/corpus" "$out/crashes" "$out/seeds" || exit 2
+rm -f "$out"/crashes/* 2>/dev/null   # only this run's findings count
 
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -I. -Iengine -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 # slm_type_name lives in the kernel module; the reader only needs a stub for messages.
