@@ -9,7 +9,8 @@
  *    saves opmask and ZMM state (XCR0 bits 1,2,5,6,7); AVX2 requires FMA and
  *    F16C as well, and OS-saved YMM state.
  *  - SLM_FORCE_ISA caps the choice; it never raises it above what the CPU can
- *    run. Unknown values are ignored (the scalar path always works).
+ *    run. Unknown values are ignored (the scalar path always works). On
+ *    AArch64 the choice is neon unless SLM_FORCE_ISA=scalar.
  *  - Half conversions round to nearest even and keep subnormals, infinities
  *    and NaNs (NaN payloads are made quiet).
  */
@@ -136,8 +137,10 @@ static int quant_detect(void)
 {
 #if defined(__x86_64__)
     return quant_detect_x86();
+#elif defined(__aarch64__)
+    return 1 << QUANT_ISA_SCALAR | 1 << QUANT_ISA_NEON; /* Advanced SIMD is mandatory on AArch64 */
 #else
-    return 1 << QUANT_ISA_SCALAR; /* NEON kernels are not written yet */
+    return 1 << QUANT_ISA_SCALAR;
 #endif
 }
 
@@ -196,6 +199,9 @@ static const quant_traits *quant_table_of(quant_isa isa)
     case QUANT_ISA_AVX2: return quant_table_avx2;
     case QUANT_ISA_AVX512: return quant_table_avx512;
     case QUANT_ISA_AVX512_VNNI: return quant_table_avx512_vnni;
+#endif
+#if defined(__aarch64__)
+    case QUANT_ISA_NEON: return quant_table_neon;
 #endif
     default: return NULL;
     }

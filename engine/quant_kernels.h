@@ -128,5 +128,9 @@ extern const quant_traits quant_table_avx2[SLM_TYPE_COUNT];
 extern const quant_traits quant_table_avx512[SLM_TYPE_COUNT];
 extern const quant_traits quant_table_avx512_vnni[SLM_TYPE_COUNT];
 #endif
+#if defined(__aarch64__)
+QUANT_DECLARE_ALL(neon);
+extern const quant_traits quant_table_neon[SLM_TYPE_COUNT];
+#endif
 
 #endif /* QUANT_KERNELS_H */
