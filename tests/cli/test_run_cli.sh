@@ -83,6 +83,30 @@ kill -KILL $pid; wait $pid 2>/dev/null
 grep -q "| tiny-llama-fixture |" "$T/r/report.md" || fail "report.md has no row for the model"
 [ -f "$T/r/charts/latency_cdf.gp" ] || fail "chart script missing"
 
+# two thread counts: two runs, and the throughput chart has a point for each
+head -3 "$T/qa.jsonl" > "$T/qa3.jsonl"
+"$B" run -m "$M" --suite "$T/qa3.jsonl" --threads 1,2 --warmup 1 --idle-baseline 0 -o "$T/t" >/dev/null 2>"$T/err" \
+    || fail "run --threads 1,2 exit $?"
+[ "$(grep -c '"run_key":' "$T/t/results.json")" -eq 2 ] || fail "--threads 1,2: expected 2 runs"
+[ "$(count_items "$T/t")" -eq 6 ] || fail "--threads 1,2: expected 6 items (warm-up not recorded)"
+"$B" report "$T/t/results.json" 2>"$T/err" || fail "report of threads run"
+grep -q "^1 " "$T/t/charts/throughput_threads.dat" && grep -q "^2 " "$T/t/charts/throughput_threads.dat" \
+    || fail "throughput chart data lacks a thread count"
+
+# soak: windows recorded, throttling judged, SIGTERM keeps finished windows
+"$B" soak -m "$M" --minutes 0.02 --window 0.3 -t 1 --idle-baseline 0 -o "$T/s" >"$T/soak.out" 2>"$T/err" \
+    || fail "soak exit $?"
+[ "$(count_items "$T/s")" -ge 3 ] || fail "soak: fewer than 3 windows"
+grep -q '"throttling"' "$T/s/results.json" || fail "soak: no throttling verdict"
+grep -q "^soak: .* windows, throttling " "$T/soak.out" || fail "soak: no summary line"
+"$B" soak -m "$M" --minutes 5 --window 0.3 -t 1 --idle-baseline 0 -o "$T/s2" >/dev/null 2>&1 &
+pid=$!
+wait_items "$T/s2" 2
+kill -TERM $pid; wait $pid; rc=$?
+[ $rc -eq 3 ] || fail "SIGTERM soak: exit $rc, expected 3"
+[ "$(count_items "$T/s2")" -ge 2 ] || fail "SIGTERM soak lost its windows"
+grep -q '"status":[[:space:]]*"interrupted"' "$T/s2/results.json" || fail "soak status not interrupted"
+
 # bench JSON is a results file with per-rep samples
 "$B" bench -m "$M" -p 8 -n 4 -r 3 -t 1 --warmup 0 --idle-baseline 0 --output-format json -o "$T/b.json" 2>"$T/err" \
     || fail "bench exit $?"
