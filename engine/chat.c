@@ -200,10 +200,47 @@ static int render_chatml(chat_render_ctx *c)
     return 0;
 }
 
+/* Appends the template's literal that starts right after marker and ends at a
+ * quote or a newline (raw or written as backslash-n); 0 if marker is absent. */
+static int put_literal_after(chat_render_ctx *c, const char *marker)
+{
+    const chat_template_input *in = c->in;
+    const char *end = in->template_text + in->template_len;
+    const char *p = memmem(in->template_text, in->template_len, marker, strlen(marker));
+    if (p == NULL)
+        return 0;
+    const char *q = p += strlen(marker);
+    while (q < end && *q != '"' && *q != '\'' && *q != '\n' && *q != '\\')
+        q++;
+    buf_append(c->out, p, (size_t)(q - p));
+    return 1;
+}
+
+/* Llama 3.1/3.2 templates always open with a system turn that states the
+ * knowledge cutoff and a date; the date is the template's own fallback literal
+ * (not today's), so prompts are the same on every run. */
+static void llama3_dated_system(chat_render_ctx *c, const char *system)
+{
+    buf_puts(c->out, "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: ");
+    put_literal_after(c, "Cutting Knowledge Date: ");
+    buf_puts(c->out, "\nToday Date: ");
+    if (!put_literal_after(c, "set date_string = \""))
+        buf_puts(c->out, "26 Jul 2024");
+    buf_puts(c->out, "\n\n");
+    buf_put_trimmed(c->out, system ? system : "");
+    buf_puts(c->out, "<|eot_id|>");
+}
+
 static int render_llama3(chat_render_ctx *c)
 {
     const chat_template_input *in = c->in;
-    for (int i = 0; i < in->n_messages; i++) {
+    int i = 0;
+    if (in->template_text && has(in->template_text, in->template_len, "Cutting Knowledge Date: ")) {
+        int first_is_system = in->n_messages > 0 && role_is(&in->messages[0], "system");
+        llama3_dated_system(c, first_is_system ? in->messages[0].content : NULL);
+        i = first_is_system;
+    }
+    for (; i < in->n_messages; i++) {
         buf_puts(c->out, "<|start_header_id|>");
         buf_puts(c->out, in->messages[i].role);
         buf_puts(c->out, "<|end_header_id|>\n\n");

@@ -129,6 +129,29 @@ static void test_render_llama3(void **state)
            "<|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>");
 }
 
+/* Llama 3.1/3.2: a dated system turn always comes first (the template's fallback date). */
+static const char llama32_template[] =
+    "{{- bos_token }}\n{%- if not date_string is defined %}\n    {%- if strftime_now is defined %}\n"
+    "        {%- set date_string = strftime_now(\"%d %b %Y\") %}\n    {%- else %}\n"
+    "        {%- set date_string = \"26 Jul 2024\" %}\n    {%- endif %}\n{%- endif %}\n"
+    "{{- \"<|start_header_id|>system<|end_header_id|>\\n\\n\" }}\n"
+    "{{- \"Cutting Knowledge Date: December 2023\\n\" }}\n{{- \"Today Date: \" + date_string + \"\\n\\n\" }}\n"
+    "{{- system_message }}\n{{- \"<|eot_id|>\" }}\n{%- for message in messages %}{{- '<|start_header_id|>' + "
+    "message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}{%- endfor %}";
+
+static void test_render_llama32_dated_system(void **state)
+{
+    (void)state;
+    expect("llama3", llama32_template, user_only, 1, 1,
+           "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
+           "Today Date: 26 Jul 2024\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>"
+           "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    expect("llama3", llama32_template, sys_user, 2, 0,
+           "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
+           "Today Date: 26 Jul 2024\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+           "Hi there<|eot_id|>");
+}
+
 static void test_render_llama2_and_mistral(void **state)
 {
     (void)state;
@@ -220,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_detect_families),
         cmocka_unit_test(test_render_chatml),
         cmocka_unit_test(test_render_llama3),
+        cmocka_unit_test(test_render_llama32_dated_system),
         cmocka_unit_test(test_render_llama2_and_mistral),
         cmocka_unit_test(test_render_phi3_gemma_zephyr),
         cmocka_unit_test(test_render_deepseek),
