@@ -24,9 +24,11 @@ static void compare_usage(FILE *out)
     fprintf(out,
             "usage: slmbench compare BASE.json NEW.json [--metric NAME...] [--threshold PCT]\n"
             "         [--accuracy-threshold POINTS] [--alpha A] [--max-cv CV]\n"
-            "         [--markdown FILE] [--junit FILE] [--force]\n"
+            "         [--markdown FILE] [--junit FILE] [--force] [--paired]\n"
             "  exit 0: no regression, 1: regression, 2: bad input or not comparable\n"
-            "  default metrics: decode_tps prefill_tps ttft_ms e2e_ms energy_j rss_peak_bytes accuracy\n");
+            "  default metrics: decode_tps prefill_tps ttft_ms e2e_ms energy_j rss_peak_bytes accuracy\n"
+            "  --paired: suite runs with the same items: per-item Wilcoxon signed-rank instead of\n"
+            "            Mann-Whitney U (items differ in length, pairing removes that variance)\n");
 }
 
 static int add_metrics(compare_args *args, char *list)
@@ -58,8 +60,8 @@ static int parse_number_flag(compare_args *args, const char *flag, const char *v
 static int parse_flag(compare_args *args, int argc, char **argv, int *i)
 {
     const char *flag = argv[*i];
-    if (!strcmp(flag, "--force")) {
-        args->options.force = 1;
+    if (!strcmp(flag, "--force") || !strcmp(flag, "--paired")) {
+        *(!strcmp(flag, "--force") ? &args->options.force : &args->options.paired) = 1;
         return 0;
     }
     int known = !strcmp(flag, "--metric") || !strcmp(flag, "--threshold") ||

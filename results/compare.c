@@ -256,7 +256,15 @@ static const cJSON *find_item(const cJSON *run, const char *id, double rep)
     return NULL;
 }
 
-static int pair_scores(const cJSON *base_run, const cJSON *new_run, paired_scores *out)
+static int item_value(const cJSON *run, const cJSON *item, const char *metric, double *value)
+{
+    return !strcmp(metric, "accuracy") ? res_item_accuracy(run, item, value)
+                                       : res_item_number(item, metric, value);
+}
+
+/* Values of `metric` for the items present in both runs, matched by (id, rep). */
+static int pair_values(const cJSON *base_run, const cJSON *new_run, const char *metric,
+                       paired_scores *out)
 {
     memset(out, 0, sizeof *out);
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(base_run, "items");
@@ -269,19 +277,91 @@ static int pair_scores(const cJSON *base_run, const cJSON *new_run, paired_score
     const cJSON *item;
     cJSON_ArrayForEach(item, items) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-        double rep = 0, base_score, new_score;
+        double rep = 0, base_value, new_value;
         res_item_number(item, "rep", &rep);
         const cJSON *other = cJSON_IsString(id) ? find_item(new_run, id->valuestring, rep) : NULL;
-        if (!other || res_item_accuracy(base_run, item, &base_score) != 0 ||
-            res_item_accuracy(new_run, other, &new_score) != 0) {
+        if (!other || item_value(base_run, item, metric, &base_value) != 0 ||
+            item_value(new_run, other, metric, &new_value) != 0) {
             out->unpaired++;
             continue;
         }
-        out->binary &= (base_score == 0 || base_score == 1) && (new_score == 0 || new_score == 1);
-        out->base[out->n] = base_score;
-        out->new_values[out->n++] = new_score;
+        out->binary &= (base_value == 0 || base_value == 1) && (new_value == 0 || new_value == 1);
+        out->base[out->n] = base_value;
+        out->new_values[out->n++] = new_value;
     }
     return 0;
+}
+
+static int pair_scores(const cJSON *base_run, const cJSON *new_run, paired_scores *out)
+{
+    return pair_values(base_run, new_run, "accuracy", out);
+}
+
+/* ---- performance metrics, paired by item (--paired) ------------------------ */
+
+static int all_positive(const paired_scores *pairs)
+{
+    for (size_t i = 0; i < pairs->n; i++)
+        if (!(pairs->base[i] > 0) || !(pairs->new_values[i] > 0))
+            return 0;
+    return 1;
+}
+
+static int judge_paired(res_metric_comparison *row, const paired_scores *pairs,
+                        const res_compare_options *options, char *err, size_t err_size)
+{
+    double *log_ratio = malloc(pairs->n * sizeof *log_ratio);
+    if (!log_ratio) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < pairs->n; i++)
+        log_ratio[i] = log(pairs->new_values[i] / pairs->base[i]);
+    res_wilcoxon_result w;
+    int status = res_wilcoxon_signed_rank(log_ratio, pairs->n, &w, err, err_size);
+    row->cv_new = res_sd(log_ratio, pairs->n);
+    free(log_ratio);
+    if (status != 0 ||
+        res_bootstrap_median_ratio(pairs->base, pairs->new_values, pairs->n, options->iterations,
+                                   1 - options->alpha, options->seed, &row->change, err,
+                                   err_size) != 0)
+        return -1;
+    row->test = "Wilcoxon signed-rank (paired)";
+    row->p_value = w.p_value;
+    row->center_base = res_quantile(pairs->base, pairs->n, 0.5);
+    row->center_new = res_quantile(pairs->new_values, pairs->n, 0.5);
+    if (row->cv_new > options->max_cv) {
+        row->verdict = RES_VERDICT_NOISY;
+        snprintf(row->note, sizeof row->note, "sd of per-item log ratios %.3f above %.3f",
+                 row->cv_new, options->max_cv);
+        return 0;
+    }
+    row->verdict = judge(row->direction, row->change.estimate, options->threshold_pct,
+                         row->p_value < options->alpha);
+    if (pairs->unpaired)
+        snprintf(row->note, sizeof row->note, "%zu base items without a counterpart skipped",
+                 pairs->unpaired);
+    return 0;
+}
+
+/* 1 when the pairs cannot carry a paired analysis (caller falls back to unpaired). */
+static int compare_metric_paired(const cJSON *base_run, const cJSON *new_run, const char *metric,
+                                 const res_compare_options *options, res_metric_comparison *row,
+                                 char *err, size_t err_size)
+{
+    paired_scores pairs;
+    int status = pair_values(base_run, new_run, metric, &pairs);
+    if (status != 0)
+        snprintf(err, err_size, "out of memory pairing %s", metric);
+    else if (pairs.n < 2 || !all_positive(&pairs))
+        status = 1;
+    else {
+        row->n_base = row->n_new = pairs.n;
+        status = judge_paired(row, &pairs, options, err, err_size);
+    }
+    free(pairs.base);
+    free(pairs.new_values);
+    return status;
 }
 
 static double mcnemar_of(const paired_scores *pairs)
@@ -373,9 +453,20 @@ static int compare_run_pair(const cJSON *base_run, const cJSON *new_run, size_t 
         label_run(base_run, index, row->run_label, sizeof row->run_label);
         snprintf(row->metric, sizeof row->metric, "%s", metric);
         row->direction = res_metric_direction(base_run, metric);
-        int status = !strcmp(metric, "accuracy")
-                         ? compare_accuracy(base_run, new_run, options, row, err, err_size)
-                         : compare_metric(base_run, new_run, metric, options, row, err, err_size);
+        int status;
+        if (!strcmp(metric, "accuracy"))
+            status = compare_accuracy(base_run, new_run, options, row, err, err_size);
+        else {
+            status = options->paired ? compare_metric_paired(base_run, new_run, metric, options,
+                                                             row, err, err_size)
+                                     : 1;
+            if (status == 1) {
+                status = compare_metric(base_run, new_run, metric, options, row, err, err_size);
+                if (options->paired && status == 0 && !row->note[0])
+                    snprintf(row->note, sizeof row->note,
+                             "not paired (fewer than 2 item pairs or a value <= 0): unpaired test");
+            }
+        }
         if (status != 0)
             return -1;
         out->n_regressions += row->verdict == RES_VERDICT_REGRESSED;

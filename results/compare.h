@@ -11,6 +11,11 @@
  *    points with a paired bootstrap interval; the exact McNemar test when all
  *    scores are 0/1, otherwise "significant" means the interval excludes 0.
  *    A regression is significant AND a drop beyond accuracy_threshold_points.
+ *  - with options.paired (suite runs: the same items in both files), performance
+ *    metrics are compared per item instead: Wilcoxon signed-rank on
+ *    log(new/base), change = median per-item ratio - 1 with a bootstrap over
+ *    the pairs, noise = sd of the log ratios; without two positive pairs the
+ *    unpaired method is used and the row says so.
  *  - a metric whose coefficient of variation exceeds max_cv in either file is
  *    marked noisy and not judged; it never counts as a pass or a regression
  *    silently (the verdict says "noisy").
@@ -41,6 +46,7 @@ typedef struct res_compare_options {
     double alpha;                      /* default 0.05 */
     double max_cv;                     /* default 0.25 */
     int force;
+    int paired;                        /* performance metrics per item (Wilcoxon) */
     int iterations;                    /* bootstrap resamples, default 2000 */
     uint64_t seed;                     /* default RES_COMPARE_SEED */
 } res_compare_options;

@@ -56,9 +56,10 @@ void res_compare_print_text(const res_comparison *comparison, const char *base_p
     const res_compare_options *o = &comparison->options;
     fprintf(out, "compare: base %s -> new %s\n", base_path, new_path);
     fprintf(out, "rule: regression = p < %g and change worse than %g%% (accuracy: %g points); "
-                 "CV above %g is noisy, not judged; CI %.0f%% bootstrap, seed %llu\n",
+                 "CV above %g is noisy, not judged; CI %.0f%% bootstrap, seed %llu%s\n",
             o->alpha, o->threshold_pct, o->accuracy_threshold_points, o->max_cv,
-            100 * (1 - o->alpha), (unsigned long long)o->seed);
+            100 * (1 - o->alpha), (unsigned long long)o->seed,
+            o->paired ? "; metrics paired by item" : "");
     if (comparison->forced)
         print_reasons(comparison, out, "forced despite: ");
     for (size_t i = 0; i < comparison->n_warnings; i++)

@@ -270,6 +270,93 @@ int res_mann_whitney(const double *base, size_t n_base, const double *new_values
     return 0;
 }
 
+static int compare_abs(const void *a, const void *b)
+{
+    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
+int res_wilcoxon_signed_rank(const double *differences, size_t n, res_wilcoxon_result *out,
+                             char *err, size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    out->p_value = 1;
+    if (check_finite(differences, n, "difference", err, err_size) != 0)
+        return -1;
+    double *d = malloc((n ? n : 1) * sizeof *d);
+    if (!d) {
+        snprintf(err, err_size, "out of memory in Wilcoxon signed-rank");
+        return -1;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (differences[i] != 0)
+            d[m++] = differences[i];
+    qsort(d, m, sizeof *d, compare_abs);
+    double tie_term = 0;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j + 1 < m && fabs(d[j + 1]) == fabs(d[i]))
+            j++;
+        double tied = (double)(j - i + 1), rank = ((double)i + (double)j) / 2.0 + 1.0;
+        for (size_t k = i; k <= j; k++)
+            out->w_plus += d[k] > 0 ? rank : 0;
+        tie_term += tied * tied * tied - tied;
+        i = j + 1;
+    }
+    free(d);
+    out->n_used = m;
+    double nm = (double)m;
+    double variance = nm * (nm + 1) * (2 * nm + 1) / 24.0 - tie_term / 48.0;
+    if (m == 0 || variance <= 0)
+        return 0;
+    double deviation = out->w_plus - nm * (nm + 1) / 4.0;
+    double corrected = fabs(deviation) > 0.5 ? fabs(deviation) - 0.5 : 0;
+    out->z = (deviation < 0 ? -corrected : corrected) / sqrt(variance);
+    out->p_value = erfc(fabs(out->z) / sqrt(2.0));
+    if (out->p_value > 1)
+        out->p_value = 1;
+    return 0;
+}
+
+int res_bootstrap_median_ratio(const double *base, const double *new_values, size_t n,
+                               int iterations, double level, uint64_t seed, res_interval *out,
+                               char *err, size_t err_size)
+{
+    if (n == 0) {
+        snprintf(err, err_size, "ratio bootstrap needs at least one pair");
+        return -1;
+    }
+    if (check_bootstrap_args(iterations, level, err, err_size) != 0)
+        return -1;
+    double *ratios = malloc(n * sizeof *ratios);
+    double *scratch = malloc(n * sizeof *scratch);
+    double *draws = malloc((size_t)iterations * sizeof *draws);
+    int status = ratios && scratch && draws ? 0 : -1;
+    if (status != 0)
+        snprintf(err, err_size, "out of memory in bootstrap");
+    for (size_t i = 0; status == 0 && i < n; i++) {
+        if (!(base[i] > 0) || !(new_values[i] > 0) || !isfinite(base[i]) || !isfinite(new_values[i])) {
+            snprintf(err, err_size, "pair %zu: ratios need positive finite values", i);
+            status = -1;
+        } else {
+            ratios[i] = new_values[i] / base[i];
+        }
+    }
+    if (status == 0) {
+        res_rng rng;
+        res_rng_seed(&rng, seed);
+        for (int it = 0; it < iterations; it++)
+            draws[it] = 100.0 * (resampled_median(ratios, n, scratch, &rng) - 1);
+        out->estimate = 100.0 * (res_median(ratios, n) - 1);
+        interval_from_draws(draws, iterations, level, out);
+    }
+    free(ratios);
+    free(scratch);
+    free(draws);
+    return status;
+}
+
 double res_mcnemar_exact(size_t only_base, size_t only_new)
 {
     size_t n = only_base + only_new;

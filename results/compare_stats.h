@@ -75,6 +75,31 @@ typedef struct res_mann_whitney_result {
 int res_mann_whitney(const double *base, size_t n_base, const double *new_values, size_t n_new,
                      res_mann_whitney_result *out, char *err, size_t err_size);
 
+typedef struct res_wilcoxon_result {
+    double w_plus;  /* sum of the ranks of positive differences */
+    size_t n_used;  /* non-zero differences */
+    double z;       /* continuity-corrected; positive when differences are mostly positive */
+    double p_value; /* two-sided, normal approximation; 1 when n_used == 0 */
+} res_wilcoxon_result;
+
+/*
+ * Wilcoxon signed-rank test on paired differences: zeros dropped (Wilcoxon's
+ * method), average ranks of |d| for ties, variance
+ *   n(n+1)(2n+1)/24 - sum(t^3 - t)/48,
+ * and |W+ - n(n+1)/4| reduced by 0.5.
+ */
+int res_wilcoxon_signed_rank(const double *differences, size_t n, res_wilcoxon_result *out,
+                             char *err, size_t err_size);
+
+/*
+ * Per-pair ratios new[i]/base[i] (all values > 0): the relative change of
+ * their median in percent, 100 * (median ratio - 1), with a percentile
+ * bootstrap over the pairs.
+ */
+int res_bootstrap_median_ratio(const double *base, const double *new_values, size_t n,
+                               int iterations, double level, uint64_t seed, res_interval *out,
+                               char *err, size_t err_size);
+
 /*
  * Exact two-sided McNemar test on discordant pairs: only_base = items right
  * in base and wrong in new, only_new = the reverse. p = min(1, 2 * P(X <= min))

@@ -38,6 +38,8 @@ make_results "$T/other.json" dev2 1.0 2026-11-05T00:00:00Z
 "$B" compare "$T/base.json" "$T/slow.json" --junit "$T/j.xml" --markdown "$T/r.md" > "$T/out" 2>&1; rc=$?
 [ $rc -eq 1 ] || { cat "$T/out"; fail "10% slowdown: exit $rc, expected 1"; }
 grep -q "decode_tps.*REGRESSION" "$T/out" || fail "slowdown not reported as REGRESSION"
+"$B" compare "$T/base.json" "$T/slow.json" --paired > "$T/out" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q "metrics paired by item" "$T/out" || fail "--paired slowdown: exit $rc"
 grep -q '<failure message="decode_tps regressed' "$T/j.xml" || fail "JUnit has no failure for decode_tps"
 grep -q '^\*\*FAIL\*\*' "$T/r.md" || fail "Markdown report does not say FAIL"
 "$B" compare "$T/base.json" "$T/other.json" > "$T/out" 2> "$T/err"; rc=$?

@@ -235,6 +235,81 @@ static void test_remote_models_compare_by_name_and_status_is_warned(void **state
     assert_int_equal(compare_planted(&a, &b, 0).status, 1);
 }
 
+/* Items of different lengths: TTFT 50..500 ms by item; the new run is 10% slower on
+ * every item (+-1%). Unpaired, the spread between items hides it (and reads as
+ * noisy); paired by item, it is a clear regression. */
+static void test_paired_finds_what_item_spread_hides(void **state)
+{
+    (void)state;
+    planted_item base[N_ITEMS], slow[N_ITEMS];
+    fill_items(base, 9, 20, 0.02);
+    uint64_t rng = 77;
+    for (size_t i = 0; i < N_ITEMS; i++) {
+        base[i].ttft_ms = 50 + 15.0 * (double)i;
+        slow[i] = base[i];
+        slow[i].ttft_ms = base[i].ttft_ms * 1.10 * (1 + 0.01 * planted_normal(&rng));
+    }
+    char dir[64], base_path[128], new_path[128], err[512];
+    assert_int_equal(planted_tempdir(dir, sizeof dir, "paired"), 0);
+    snprintf(base_path, sizeof base_path, "%s/base.json", dir);
+    snprintf(new_path, sizeof new_path, "%s/new.json", dir);
+    planted_run a = make_run(base, "dev1"), b = make_run(slow, "dev1");
+    assert_int_equal(planted_write(base_path, &a), 0);
+    assert_int_equal(planted_write(new_path, &b), 0);
+    res_file fa, fb;
+    assert_int_equal(res_file_load(base_path, &fa, err, sizeof err), 0);
+    assert_int_equal(res_file_load(new_path, &fb, err, sizeof err), 0);
+    res_compare_options options;
+    res_compare_default_options(&options);
+    options.metrics[options.n_metrics++] = "ttft_ms";
+    res_comparison c;
+    assert_int_equal(res_compare_files(&fa, &fb, &options, &c, err, sizeof err), 0);
+    printf("unpaired ttft: %s, p = %.3g\n", res_verdict_name(c.rows[0].verdict), c.rows[0].p_value);
+    assert_int_not_equal(c.rows[0].verdict, RES_VERDICT_REGRESSED);
+    res_comparison_free(&c);
+    options.paired = 1;
+    assert_int_equal(res_compare_files(&fa, &fb, &options, &c, err, sizeof err), 0);
+    printf("paired ttft: change %+.2f%% CI [%+.2f, %+.2f], Wilcoxon p = %.3g\n",
+           c.rows[0].change.estimate, c.rows[0].change.low, c.rows[0].change.high,
+           c.rows[0].p_value);
+    assert_int_equal(c.rows[0].verdict, RES_VERDICT_REGRESSED);
+    assert_true(c.rows[0].change.low > 5 && c.rows[0].change.high < 15);
+    assert_true(c.rows[0].p_value < 1e-4);
+    res_comparison_free(&c);
+    res_file_free(&fa);
+    res_file_free(&fb);
+    unlink(base_path);
+    unlink(new_path);
+    rmdir(dir);
+}
+
+static void test_wilcoxon_hand_computed(void **state)
+{
+    (void)state;
+    char err[256];
+    res_wilcoxon_result w;
+    const double d[] = {1, 2, 3, 4, 5};
+    assert_int_equal(res_wilcoxon_signed_rank(d, 5, &w, err, sizeof err), 0);
+    /* W+ = 15, mean 7.5, var 13.75, z = 7 / sqrt(13.75) */
+    assert_true(w.w_plus == 15 && w.n_used == 5);
+    assert_true(fabs(w.z - 7 / sqrt(13.75)) < 1e-12);
+    assert_true(fabs(w.p_value - 0.0590582) < 1e-6);
+    /* zero dropped; |d| 1,1 -> ranks 1.5; 2,2 -> 3.5; W+ = 8.5; var = 7.5 - 12/48 */
+    const double e[] = {0, 1, -1, 2, 2};
+    assert_int_equal(res_wilcoxon_signed_rank(e, 5, &w, err, sizeof err), 0);
+    assert_true(w.w_plus == 8.5 && w.n_used == 4);
+    assert_true(fabs(w.z - 3.0 / sqrt(7.25)) < 1e-12);
+    const double zeros[] = {0, 0};
+    assert_int_equal(res_wilcoxon_signed_rank(zeros, 2, &w, err, sizeof err), 0);
+    assert_true(w.p_value == 1 && w.n_used == 0);
+    res_interval r;
+    const double b[] = {10, 20, 40}, n[] = {11, 22, 44};
+    assert_int_equal(res_bootstrap_median_ratio(b, n, 3, 2000, 0.95, 1, &r, err, sizeof err), 0);
+    assert_true(fabs(r.estimate - 10) < 1e-9 && fabs(r.low - 10) < 1e-9 && fabs(r.high - 10) < 1e-9);
+    const double neg[] = {-1, 2, 3};
+    assert_int_not_equal(res_bootstrap_median_ratio(neg, n, 3, 2000, 0.95, 1, &r, err, sizeof err), 0);
+}
+
 /* ---- statistics against hand-computed values ------------------------------- */
 
 static void test_mann_whitney_hand_computed(void **state)
@@ -320,6 +395,8 @@ int main(void)
         cmocka_unit_test(test_mismatched_models_and_configs_are_refused),
         cmocka_unit_test(test_accuracy_drop_is_paired),
         cmocka_unit_test(test_remote_models_compare_by_name_and_status_is_warned),
+        cmocka_unit_test(test_paired_finds_what_item_spread_hides),
+        cmocka_unit_test(test_wilcoxon_hand_computed),
         cmocka_unit_test(test_mann_whitney_hand_computed),
         cmocka_unit_test(test_mcnemar_and_bootstrap),
         cmocka_unit_test(test_bad_files_are_refused_with_one_line),
