@@ -51,6 +51,8 @@ static void md_row(FILE *out, const cJSON *run)
     num(out, stat_of(run, speed, "sd"), " ± %.2f", 1, "");
     fputs(" | ", out);
     num(out, stat_of(run, "ttft_ms", "median"), "%.1f", 1, "n/a");
+    num(out, stat_of(run, "ttft_ms", "p90"), " / %.1f", 1, "");
+    num(out, stat_of(run, "ttft_ms", "p99"), " / %.1f", 1, "");
     fputs(" | ", out);
     num(out, stat_of(run, "itl_ms", "median"), "%.2f", 1, "n/a");
     num(out, stat_of(run, "itl_ms", "p90"), " / %.2f", 1, "");
@@ -75,19 +77,19 @@ static const char *first_energy_method(const cJSON *doc)
 
 static void write_md(FILE *out, const cJSON *doc)
 {
-    fprintf(out, "| model | size MiB | params M | threads | test | tok/s | TTFT p50 ms | ITL p50 / p90 / p99 ms |"
+    fprintf(out, "| model | size MiB | params M | threads | test | tok/s | TTFT p50 / p90 / p99 ms | ITL p50 / p90 / p99 ms |"
                  " J/token | peak RSS MiB |\n|---|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
     const cJSON *run;
     cJSON_ArrayForEach(run, get(doc, "runs"))
         md_row(out, run);
     fprintf(out, "\ntok/s: mean ± sd over reps (prefill for pp tests, decode for tg and pp+tg). "
-                 "J/token energy: %s. Kernels: %s.\n", first_energy_method(doc),
+                 "J/token: per generated token (per prompt token for pp tests), energy %s. Kernels: %s.\n", first_energy_method(doc),
             cJSON_IsString(get(get(doc, "tool"), "simd_path")) ? get(get(doc, "tool"), "simd_path")->valuestring : "?");
 }
 
 static void write_csv(FILE *out, const cJSON *doc)
 {
-    fprintf(out, "model,sha256,threads,test,n,tps_mean,tps_sd,ttft_ms_p50,itl_ms_p50,itl_ms_p90,itl_ms_p99,"
+    fprintf(out, "model,sha256,threads,test,n,tps_mean,tps_sd,ttft_ms_p50,ttft_ms_p90,ttft_ms_p99,itl_ms_p50,itl_ms_p90,itl_ms_p99,"
                  "energy_per_token_j,rss_peak_bytes,status\n");
     const cJSON *run;
     cJSON_ArrayForEach(run, get(doc, "runs")) {
@@ -101,12 +103,13 @@ static void write_csv(FILE *out, const cJSON *doc)
         num(out, stat_of(run, speed, "mean"), "%.6g", 1, "");
         fputc(',', out);
         num(out, stat_of(run, speed, "sd"), "%.6g", 1, "");
-        static const char *const rest[][2] = {{"ttft_ms", "median"}, {"itl_ms", "median"}, {"itl_ms", "p90"},
+        static const char *const rest[][2] = {{"ttft_ms", "median"}, {"ttft_ms", "p90"}, {"ttft_ms", "p99"},
+                                              {"itl_ms", "median"}, {"itl_ms", "p90"},
                                               {"itl_ms", "p99"}, {"energy_per_token_j", "mean"},
                                               {"rss_peak_bytes", "max"}};
         for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
             fputc(',', out);
-            num(out, stat_of(run, rest[i][0], rest[i][1]), "%.6g", 1, "");
+            num(out, stat_of(run, rest[i][0], rest[i][1]), strcmp(rest[i][0], "rss_peak_bytes") ? "%.6g" : "%.0f", 1, "");
         }
         fprintf(out, ",%s\n", cJSON_IsString(get(run, "status")) ? get(run, "status")->valuestring : "");
     }
