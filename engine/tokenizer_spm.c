@@ -183,7 +183,12 @@ int tok_spm_encode(const tok_vocab *v, const char *text, size_t len, int add_pre
     size_t elen;
     char *escaped = escape_spaces(text, len, add_prefix_space, &elen);
     spm_work w = {v, escaped, NULL, NULL, 0};
-    if (escaped == NULL || elen >= UINT32_MAX)
+    if (escaped != NULL && elen >= UINT32_MAX / 3) {
+        free(escaped);
+        snprintf(err, err_size, "%s: text too long to tokenize in one piece (%zu bytes)", v->path, len);
+        return -1;
+    }
+    if (escaped == NULL)
         goto oom;
     if (elen == 0) {
         free(escaped);

@@ -103,6 +103,10 @@ void tok_ids_push(tok_ids *ids, int32_t id)
     if (ids->failed)
         return;
     if (ids->n == ids->cap) {
+        if (ids->cap > INT32_MAX / 2) { /* counts are ints in slm.h */
+            ids->failed = 1;
+            return;
+        }
         int cap = ids->cap ? ids->cap * 2 : 64;
         int32_t *grown = realloc(ids->data, (size_t)cap * sizeof *grown);
         if (grown == NULL) {

@@ -152,6 +152,38 @@ static void print_plain(const slm_model *m, const int32_t *ids, int n, int ids_o
     }
 }
 
+/* Bytes of a valid UTF-8 character at s (at most n), or 0. */
+static int utf8_char_len(const unsigned char *s, int n)
+{
+    int len = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || len > n || (len == 2 && s[0] < 0xC2))
+        return 0;
+    for (int i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* JSON strings must be valid UTF-8: the bytes of a partial character (a byte
+ * token, half an emoji) are written as <0xNN>. out holds 6 * n + 1 bytes. */
+static void json_safe_piece(const char *piece, int n, char *out)
+{
+    const unsigned char *s = (const unsigned char *)piece;
+    size_t o = 0;
+    for (int i = 0; i < n;) {
+        int len = utf8_char_len(s + i, n - i);
+        if (len == 0 || s[i] == 0) {
+            o += (size_t)sprintf(out + o, "<0x%02X>", s[i]);
+            i++;
+        } else {
+            memcpy(out + o, s + i, (size_t)len);
+            o += (size_t)len;
+            i += len;
+        }
+    }
+    out[o] = '\0';
+}
+
 static int print_json(const slm_model *m, const char *model_path, const int32_t *ids, int n, int ids_only)
 {
     cJSON *o = cJSON_CreateObject();
@@ -163,11 +195,10 @@ static int print_json(const slm_model *m, const char *model_path, const int32_t 
     for (int i = 0; i < n; i++) {
         cJSON_AddItemToArray(arr, cJSON_CreateNumber(ids[i]));
         if (pieces) {
-            /* JSON strings must be valid UTF-8: a partial byte token shows as its escape. */
+            char valid[6 * sizeof piece + 1];
             int len = token_display(m, ids[i], piece, sizeof piece);
-            if (len == 1 && (unsigned char)piece[0] >= 0x80)
-                snprintf(piece, sizeof piece, "<0x%02X>", (unsigned char)piece[0]);
-            cJSON_AddItemToArray(pieces, cJSON_CreateString(piece));
+            json_safe_piece(piece, len, valid);
+            cJSON_AddItemToArray(pieces, cJSON_CreateString(valid));
         }
     }
     char *s = cJSON_PrintUnformatted(o);
