@@ -107,7 +107,8 @@ static int history_add(const history_args *args)
     }
     res_file_free(&file);
     if (status != 0) {
-        fprintf(stderr, "slmbench history: %s: %s\n", args->db_path, err);
+        fprintf(stderr, "slmbench history: %s: %s (database %s)\n", args->results_path, err,
+                args->db_path);
         return CMD_USAGE;
     }
     printf("history: %s: %zu run(s) added, %zu already stored, in %s\n", args->results_path, added,

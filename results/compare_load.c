@@ -60,6 +60,33 @@ static int check_schema(const res_file *file, char *err, size_t err_size)
     return 0;
 }
 
+/* Every run an object with an "items" array, every item an object. */
+static int check_runs(const res_file *file, char *err, size_t err_size)
+{
+    int index = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, file->runs) {
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(run, "items");
+        if (!cJSON_IsObject(run) || !cJSON_IsArray(items)) {
+            snprintf(err, err_size, "%s: runs[%d] is not an object with an \"items\" array",
+                     file->path, index);
+            return -1;
+        }
+        int item_index = 0;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, items) {
+            if (!cJSON_IsObject(item)) {
+                snprintf(err, err_size, "%s: runs[%d].items[%d] is not an object", file->path,
+                         index, item_index);
+                return -1;
+            }
+            item_index++;
+        }
+        index++;
+    }
+    return 0;
+}
+
 int res_file_load(const char *path, res_file *out, char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
@@ -84,6 +111,10 @@ int res_file_load(const char *path, res_file *out, char *err, size_t err_size)
         return -1;
     }
     out->runs = runs;
+    if (check_runs(out, err, err_size) != 0) {
+        res_file_free(out);
+        return -1;
+    }
     const cJSON *device = cJSON_GetObjectItemCaseSensitive(out->root, "device");
     const cJSON *device_id = cJSON_GetObjectItemCaseSensitive(device, "device_id");
     if (cJSON_IsString(device_id) && device_id->valuestring[0])
