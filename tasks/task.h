@@ -6,8 +6,11 @@
  *   2. for each item: task_prompt_build(&suite, item, n_shots, &prompt, err)
  *      -> prompt.system + prompt.user for chat models (wrap with slm_chat_render),
  *         prompt.raw for base models; generate at most item->max_new_tokens,
- *         stopping at any of item->stop[] (task_output_trim applies them afterwards).
- *   3. task_score_item(item, output_text, &config, &score, err) -> named metrics.
+ *         stopping at task_stop_sequences(item, chat, &stops) (raw: item->stop;
+ *         chat: none for code, "\n\n" for QA); afterwards cut the text with
+ *         task_output_trim (raw) or task_output_trim_chat (chat).
+ *   3. task_score_item(item, output_text, &config, &score, err) -> named metrics
+ *      (task_score_batch scores many with worker threads).
  *   4. task_suite_free(&suite).
  *
  * Invariants:
