@@ -15,6 +15,12 @@
  *  - Special-token strings in the output are meant to be tokenized with
  *    parse_special on; message content is copied verbatim (or trimmed where the
  *    family's template trims it).
+ *  - What a template adds on its own is reproduced from its text, never from
+ *    the clock: a literal default system prompt (Qwen2, SmolLM2, DeepSeek
+ *    Coder) and Llama 3.1/3.2's dated system turn with the template's fallback
+ *    date, so the same messages always render to the same prompt.
+ *  - Variants inside a family are told apart by the template text (Llama 2 vs
+ *    Mistral by "<<SYS>>", DeepSeek Coder vs DeepSeek LLM by "### Instruction:").
  *  - No global mutable state; the only statics are constant tables.
  */
 #include <ctype.h>
