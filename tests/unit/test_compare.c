@@ -379,6 +379,11 @@ static void test_bad_files_are_refused_with_one_line(void **state)
     fclose(f);
     assert_int_not_equal(res_file_load(path, &file, err, sizeof err), 0);
     assert_non_null(strstr(err, "schema_version"));
+    f = fopen(path, "w");
+    fputs("{\"schema\": \"slmbench.results\", \"schema_version\": 1, \"runs\": [{\"items\": [1]}]}", f);
+    fclose(f);
+    assert_int_not_equal(res_file_load(path, &file, err, sizeof err), 0);
+    assert_non_null(strstr(err, "runs[0].items[0]"));
     unlink(path);
     assert_int_not_equal(res_file_load(path, &file, err, sizeof err), 0);
     rmdir(dir);
