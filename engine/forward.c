@@ -19,8 +19,9 @@
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
- * Attention splits heads across threads (contiguous ranges, so GQA heads that
- * share a kv head convert its F16 cache once). Everything else (norms, rope, cache
+ * Attention hands heads out to threads (whole GQA groups when there are
+ * enough, so heads sharing a kv head convert its F16 cache once). Work is
+ * always taken from shared counters: see eng_pool_run's contract. Everything else (norms, rope, cache
  * writes, residuals) is O(n_embd) per token and runs on the calling thread.
  */
 #include "context.h"
@@ -275,6 +276,8 @@ typedef struct attention_job {
     slm_context *ctx;
     int layer, n_tokens;
     size_t qkv_ld;
+    int heads_per_item;    /* a whole GQA group when there are enough groups */
+    _Atomic int next_item;
 } attention_job;
 
 /* Keys or values of one kv head for positions [0, n) as F32 (the cache itself
@@ -328,31 +331,37 @@ static void attend(const float *q, const float *keys, const float *values, int n
     for (int t = 0; t < n_visible; t++) axpy(out, scores[t], values + (size_t)t * head_dim, head_dim);
 }
 
+/* Items (a GQA group of heads, or single heads when groups are fewer than
+ * threads) are taken from a shared counter; heads of one group convert their
+ * F16 kv head once. */
 static void attention_task(void *arg, int ith, int nth)
 {
-    const attention_job *job = arg;
+    attention_job *job = arg;
     slm_context *ctx = job->ctx;
     const eng_hparams *hp = &ctx->model->hp;
     eng_thread_scratch *s = &ctx->thread_scratch[ith];
     const quant_traits *f32 = quant_get_traits(SLM_TYPE_F32);
     int group = hp->n_head / hp->n_head_kv, n_q = hp->n_head * hp->head_dim;
-    int n_total = ctx->n_past + job->n_tokens;
+    int n_total = ctx->n_past + job->n_tokens, n_items = hp->n_head / job->heads_per_item;
     int cached_kv = -1;
     const float *keys = NULL, *values = NULL;
     eng_axpy_fn axpy = pick_axpy();
-    /* Contiguous heads per thread: heads sharing a kv head convert it once. */
-    int h_begin = hp->n_head * ith / nth, h_end = hp->n_head * (ith + 1) / nth;
-    for (int h = h_begin; h < h_end; h++) {
-        int kv = h / group;
-        if (kv != cached_kv) {
-            keys = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
-            values = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
-            cached_kv = kv;
-        }
-        for (int b = 0; b < job->n_tokens; b++) {
-            const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
-            float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
-            attend(q, keys, values, ctx->n_past + b + 1, hp->head_dim, s->scores, out, f32, axpy);
+    (void)nth;
+    for (;;) {
+        int item = atomic_fetch_add_explicit(&job->next_item, 1, memory_order_relaxed);
+        if (item >= n_items) break;
+        for (int h = item * job->heads_per_item; h < (item + 1) * job->heads_per_item; h++) {
+            int kv = h / group;
+            if (kv != cached_kv) {
+                keys = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
+                values = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
+                cached_kv = kv;
+            }
+            for (int b = 0; b < job->n_tokens; b++) {
+                const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
+                float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
+                attend(q, keys, values, ctx->n_past + b + 1, hp->head_dim, s->scores, out, f32, axpy);
+            }
         }
     }
 }
@@ -376,7 +385,9 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
         matmul(ctx, ws, cols, 3, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens);
     }
     qkv_finish(ctx, l, layer, n_tokens, qkv_ld);
-    attention_job job = {ctx, layer, n_tokens, qkv_ld};
+    attention_job job = {ctx, layer, n_tokens, qkv_ld, 1, 0};
+    if (hp->n_head_kv >= eng_pool_size(ctx->pool)) job.heads_per_item = hp->n_head / hp->n_head_kv;
+    atomic_init(&job.next_item, 0);
     eng_pool_run(ctx->pool, attention_task, &job);
     matmul1(ctx, &l->wo, ctx->att, (size_t)n_q, ctx->xb2, e, n_tokens);
     for (size_t i = 0; i < (size_t)n_tokens * e; i++) ctx->x[i] += ctx->xb2[i];

@@ -1,13 +1,19 @@
 /*
  * threadpool.c — the forward pass's pthread pool (see threadpool.h).
  *
- * Protocol: the caller publishes (fn, arg), sets pending = n - 1 and bumps
- * `generation` (release). A worker that sees a new generation (acquire) runs
- * its share and decrements `pending`; the last one bumps `done` and wakes the
- * caller if it went to sleep. Both sides spin for a bounded number of polls
- * before sleeping on the futex word, so short jobs never pay a syscall while
- * an idle pool (or an oversubscribed machine) does not burn CPU.
- * Invariant: fn/arg are written only while every worker is idle (pending == 0).
+ * Protocol: the caller publishes (fn, arg), opens job `gen` in `state`
+ * (generation in the high 32 bits, a closed bit, the count of workers inside
+ * the job in the low bits) and bumps the futex word `generation`. A worker
+ * that sees the new generation joins with a CAS (only while the job is open
+ * and still current), runs fn, and leaves. The caller runs fn itself, then
+ * closes the job and waits only for the workers that joined. Jobs hand out
+ * their work dynamically (eng_pool_run's contract), so a worker the scheduler
+ * has not run yet on a busy machine is simply not waited for: it finds the
+ * job closed and goes back to waiting. Both sides spin (yielding now and
+ * then) for a bounded number of polls before sleeping on a futex word, so
+ * short jobs never pay a syscall while an idle pool does not burn CPU.
+ * Invariant: fn/arg are written only while no worker is inside a job (the
+ * previous job is closed with no participant left).
  */
 #include "threadpool.h"
 
@@ -33,6 +39,9 @@
  * an oversubscribed machine the thread it waits for can get the core. */
 enum { SPIN_POLLS = 20000, YIELD_EVERY = 256 };
 
+#define STATE_ACTIVE_MASK 0xFFFFull
+#define STATE_CLOSED (1ull << 16)
+
 typedef struct worker {
     eng_pool *pool;
     int index;
@@ -43,7 +52,7 @@ struct eng_pool {
     int n_threads;
     _Atomic uint32_t generation;
     _Atomic uint32_t done;
-    _Atomic int pending;
+    _Atomic uint64_t state;          /* gen << 32 | CLOSED | participants */
     _Atomic int stop;
     _Atomic int generation_sleepers; /* workers inside futex_wait(generation) */
     _Atomic int done_sleepers;       /* the caller inside futex_wait(done) */
@@ -93,6 +102,22 @@ static void bump_and_wake(_Atomic uint32_t *word, _Atomic int *sleepers)
     if (atomic_load(sleepers) > 0) futex_wake_all(word);
 }
 
+/* Enters job gen if it is still the open job; 1 on success. */
+static int join_job(eng_pool *pool, uint32_t gen)
+{
+    uint64_t s = atomic_load(&pool->state);
+    for (;;) {
+        if ((uint32_t)(s >> 32) != gen || (s & STATE_CLOSED)) return 0;
+        if (atomic_compare_exchange_weak(&pool->state, &s, s + 1)) return 1;
+    }
+}
+
+static void leave_job(eng_pool *pool)
+{
+    uint64_t s = atomic_fetch_sub(&pool->state, 1);
+    if ((s & STATE_ACTIVE_MASK) == 1 && (s & STATE_CLOSED)) bump_and_wake(&pool->done, &pool->done_sleepers);
+}
+
 static void *worker_main(void *p)
 {
     worker *w = p;
@@ -102,15 +127,27 @@ static void *worker_main(void *p)
     for (;;) {
         seen = wait_change(&pool->generation, seen, &pool->generation_sleepers);
         if (atomic_load_explicit(&pool->stop, memory_order_acquire)) break;
+        if (!join_job(pool, seen)) continue;
         pool->fn(pool->arg, w->index, pool->n_threads);
-        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
-            bump_and_wake(&pool->done, &pool->done_sleepers);
-        }
+        leave_job(pool);
     }
     return NULL;
 }
 
 int eng_pool_size(const eng_pool *pool) { return pool->n_threads; }
+
+/* Closes the current job and waits for the workers inside it. */
+static void close_job(eng_pool *pool)
+{
+    uint64_t s = atomic_fetch_or(&pool->state, STATE_CLOSED);
+    while (s & STATE_ACTIVE_MASK) {
+        uint32_t d = atomic_load(&pool->done);
+        s = atomic_load(&pool->state);
+        if (!(s & STATE_ACTIVE_MASK)) break;
+        wait_change(&pool->done, d, &pool->done_sleepers);
+        s = atomic_load(&pool->state);
+    }
+}
 
 void eng_pool_run(eng_pool *pool, eng_task_fn fn, void *arg)
 {
@@ -118,13 +155,13 @@ void eng_pool_run(eng_pool *pool, eng_task_fn fn, void *arg)
         fn(arg, 0, 1);
         return;
     }
-    uint32_t done_before = atomic_load_explicit(&pool->done, memory_order_acquire);
     pool->fn = fn;
     pool->arg = arg;
-    atomic_store_explicit(&pool->pending, pool->n_threads - 1, memory_order_relaxed);
+    uint32_t gen = atomic_load(&pool->generation) + 1;
+    atomic_store(&pool->state, (uint64_t)gen << 32);
     bump_and_wake(&pool->generation, &pool->generation_sleepers);
     fn(arg, 0, pool->n_threads);
-    wait_change(&pool->done, done_before, &pool->done_sleepers);
+    close_job(pool);
 }
 
 static void stop_workers(eng_pool *pool)

@@ -1,10 +1,14 @@
 /*
  * threadpool.h — a fixed pthread pool for the forward pass. Internal to engine/.
  *
- * eng_pool_run(pool, fn, arg) calls fn(arg, i, n) once for every i in 0..n-1,
- * where n is the pool size and index 0 runs on the calling thread, and returns
- * only when every call has returned (a full barrier: writes made by any call
- * are visible to the caller afterwards).
+ * eng_pool_run(pool, fn, arg) calls fn(arg, 0, n) on the calling thread and
+ * fn(arg, i, n) on each worker i (1..n-1) that is ready to run while the job
+ * is open; it returns when every call that started has returned (writes made
+ * by them are visible to the caller afterwards). A worker the scheduler does
+ * not run in time may not take part at all, so fn must hand its work out
+ * dynamically (e.g. from an atomic counter) and must never assume that a
+ * given index runs: the caller's own call alone has to finish the job. The
+ * index i is unique among concurrent calls (per-thread scratch is safe).
  *
  * Workers spin briefly between jobs (a decode step dispatches a job every few
  * microseconds), then sleep on a futex so an idle pool costs no CPU. A pool is
