@@ -18,9 +18,10 @@
 #include "harness/commands.h"
 #include "harness/decide_args.h"
 #include "reports/route.h"
+#include "results/compare_write.h"
 
 typedef struct route_args {
-    const char *local_path, *cloud_path, *chart_base, *run_id;
+    const char *local_path, *cloud_path, *chart_base, *run_id, *json_path;
     double cloud_accuracy, cloud_latency_ms, target; /* < 0: not given */
     rep_route_prices prices;
     int have_price_in, have_price_out;
@@ -33,7 +34,7 @@ static void route_usage(FILE *out)
             "--cloud-latency-ms L)\n"
             "         --price-in USD_PER_MTOK --price-out USD_PER_MTOK [--target-accuracy T]\n"
             "         [--electricity-usd-per-kwh E] [--device-usd D [--device-lifetime-queries N]]\n"
-            "         [--run RUN_ID] [--chart OUT_BASE]   (default chart: beside LOCAL.json, route_curve.png)\n");
+            "         [--run RUN_ID] [--json FILE] [--chart OUT_BASE]   (default chart: beside LOCAL.json, route_curve.png)\n");
 }
 
 static int parse_number(route_args *args, const char *flag, const char *value)
@@ -97,6 +98,8 @@ static int parse_args(int argc, char **argv, route_args *args)
             args->chart_base = value;
         else if (!strcmp(flag, "--run"))
             args->run_id = value;
+        else if (!strcmp(flag, "--json"))
+            args->json_path = value;
         else if (parse_number(args, flag, value) != 0)
             return -1;
     }
@@ -205,6 +208,26 @@ static int draw(const route_args *args, const rep_route_point *points, size_t n,
     return 0;
 }
 
+static int write_json(const route_args *args, const rep_route_inputs *inputs,
+                      const rep_route_point *points, size_t n, long best, double target)
+{
+    cJSON *root = rep_route_to_json(inputs, &args->prices, points, n, best, target);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    char err[1200];
+    int status = -1;
+    if (!text)
+        snprintf(err, sizeof err, "%s: out of memory", args->json_path);
+    else
+        status = res_decision_write_file(args->json_path, text, strlen(text), err, sizeof err);
+    free(text);
+    if (status != 0)
+        fprintf(stderr, "slmbench route: %s\n", err);
+    else
+        printf("json: %s\n", args->json_path);
+    return status;
+}
+
 static int run_route(const route_args *args, const res_file *local, const res_file *cloud)
 {
     char err[1200];
@@ -224,6 +247,9 @@ static int run_route(const route_args *args, const res_file *local, const res_fi
         print_table(points, n, best);
         print_decision(args, points, best, target);
         status = draw(args, points, n, best) != 0 ? CMD_FAILURE : best < 0 ? CMD_VERDICT : CMD_OK;
+        if (args->json_path &&
+            write_json(args, &inputs, points, n, best, target) != 0)
+            status = CMD_FAILURE;
         free(points);
     } else {
         fprintf(stderr, "slmbench route: %s\n", err);

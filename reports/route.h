@@ -86,6 +86,10 @@ long rep_route_best(const rep_route_point *points, size_t n, double target_accur
 double rep_route_break_even(const rep_route_point *cloud_only, const rep_route_point *chosen,
                             double device_usd);
 
+/* Assumptions, every point, the choice and the break-even as JSON ("slmbench.route" 1). */
+cJSON *rep_route_to_json(const rep_route_inputs *inputs, const rep_route_prices *prices,
+                         const rep_route_point *points, size_t n, long best, double target);
+
 /* OUT_BASE.dat/.gp and PNG/SVG: accuracy and cost against the share answered locally. */
 int rep_route_chart(const rep_route_point *points, size_t n, long best, const char *out_base,
                     char *chart, size_t chart_size, char *err, size_t err_size);

@@ -88,6 +88,10 @@ grep -q '"label":	"measured"' "$T/c.json" || fail "carbon JSON: energy label mis
     --device-usd 200 --chart "$T/route" > "$T/out" 2>&1 || { cat "$T/out"; fail "route"; }
 grep -q "cloud only" "$T/out" && grep -q "<- chosen" "$T/out" || { cat "$T/out"; fail "route: no sweep/choice"; }
 grep -q "break-even" "$T/out" || fail "route: no break-even line"
+"$B" route "$T/base.json" --cloud-accuracy 0.9 --cloud-latency-ms 800 --price-in 1 --price-out 4 \
+    --json "$T/route.json" --chart "$T/route" > /dev/null 2>&1 || fail "route --json"
+grep -q '"schema":	"slmbench.route"' "$T/route.json" && grep -q '"break_even_queries":	"unavailable' "$T/route.json" \
+    || { cat "$T/route.json"; fail "route JSON"; }
 "$B" route "$T/base.json" --cloud-accuracy 0.9 --cloud-latency-ms 800 > /dev/null 2>&1
 [ $? -eq 2 ] || fail "route without prices accepted"
 echo ok
