@@ -388,6 +388,42 @@ static void test_decode_rules(void **state)
     gguf_close(f);
 }
 
+/* slm.h's tokenizer functions on a tokenizer-only model. */
+static void test_public_api(void **state)
+{
+    (void)state;
+    slm_model *m = NULL;
+    char err[512], buf[64], *text = NULL;
+    assert_int_equal(slm_vocab_load(REPO_DIR "/ggml-vocab-llama-spm.gguf", &m, err, sizeof err), 0);
+    assert_int_equal(slm_n_vocab(m), 32000);
+    assert_int_equal(slm_token_bos(m), 1);
+    assert_int_equal(slm_token_eos(m), 2);
+    assert_true(slm_add_bos_default(m));
+    assert_true(slm_token_is_eog(m, 2));
+    assert_false(slm_token_is_eog(m, 1));
+    assert_int_equal(slm_token_to_piece(m, 15043, buf, sizeof buf), 6);
+    assert_string_equal(buf, " Hello");
+    assert_int_equal(slm_token_to_piece(m, 3 + 0x41, buf, sizeof buf), 1); /* <0x41> */
+    assert_string_equal(buf, "A");
+    assert_int_equal(slm_token_to_piece(m, 1, buf, sizeof buf), 0);        /* control: not output */
+    assert_int_equal(slm_token_to_piece(m, 15043, buf, 3), 2);             /* truncated, terminated */
+    assert_string_equal(buf, " H");
+    assert_int_equal(slm_token_to_piece(m, 32000, buf, sizeof buf), -1);
+    assert_int_equal(slm_token_to_piece(m, -1, buf, sizeof buf), -1);
+    int32_t *ids = NULL;
+    int n = -1;
+    assert_int_equal(slm_tokenize(m, "", 0, 0, 0, &ids, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    free(ids);
+    assert_int_equal(slm_tokenize(m, "Hello world", 11, 1, 0, &ids, &n, err, sizeof err), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(slm_detokenize(m, ids, n, 0, &text, err, sizeof err), 0);
+    assert_string_equal(text, "Hello world");
+    free(text);
+    free(ids);
+    slm_model_free(m);
+}
+
 static void test_no_tokenizer_metadata(void **state)
 {
     (void)state;
@@ -447,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_spm_bos_bytes_and_specials),
         cmocka_unit_test(test_phi3_eog_and_user_defined),
         cmocka_unit_test(test_decode_rules),
+        cmocka_unit_test(test_public_api),
         cmocka_unit_test(test_no_tokenizer_metadata),
         cmocka_unit_test(test_malformed_tokenizer_metadata),
     };
