@@ -3,9 +3,9 @@
  * runs it in the sandbox (tasks/sandbox.c): C is compiled with the system
  * compiler and executed; Python runs under python3.
  *
- * Program = prompt + completion (+ closing braces a C completion cut at its
- * "\n}" stop sequence lacks) + tests (+ "check(entry_point)" for HumanEval
- * style tests). A chat answer in a ``` fence is unwrapped first; when it holds
+ * Program = (C: standard headers +) prompt + completion (+ the closing
+ * braces a C completion cut at its "\n}" stop sequence lacks) + tests
+ * (+ "check(entry_point)" for HumanEval style tests). A chat answer in a ``` fence is unwrapped first; when it holds
  * the whole function, that function replaces the prompt's (Python: defined
  * after the prompt's stub so it wins; C: the prompt up to the signature line
  * is kept for its #includes).
@@ -139,9 +139,19 @@ static size_t c_signature_offset(const task_item *item)
     return (size_t)(hit - item->prompt);
 }
 
+/* Standard headers every C program gets first, so a completion that calls
+ * malloc or strlen is not failed for an #include the prompt did not show
+ * (newer compilers reject implicit declarations). */
+static const char c_prelude[] =
+    "#include <ctype.h>\n#include <limits.h>\n#include <math.h>\n#include <stdbool.h>\n"
+    "#include <stddef.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+    "#include <string.h>\n\n";
+
 static void add_body(text_buf *b, const task_item *item, const char *code, int whole)
 {
     const char *prompt = item->prompt ? item->prompt : "";
+    if (item->type == TASK_CODE_C)
+        buf_str(b, c_prelude);
     if (item->type == TASK_CODE_PYTHON) {
         buf_str(b, prompt);
         if (whole && item->prompt)

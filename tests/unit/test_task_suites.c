@@ -74,7 +74,7 @@ static void test_summarization_suite(void **state)
 /* A body that compiles (C: closes the function) and can never pass. */
 static const char *wrong_body(const task_item *it)
 {
-    return it->type == TASK_CODE_C ? "    abort();\n}\n" : "    raise NotImplementedError\n";
+    return it->type == TASK_CODE_C ? "    __builtin_abort();\n}\n" : "    raise NotImplementedError\n";
 }
 
 static void check_statuses(const task_item *const *items, const task_score *scores, int n,
