@@ -6,9 +6,9 @@
  * Program = (C: standard headers +) prompt + completion (+ the closing
  * braces a C completion cut at its "\n}" stop sequence lacks) + tests
  * (+ "check(entry_point)" for HumanEval style tests). A chat answer in a
- * ``` fence is unwrapped first; when it holds the whole function, that function replaces the prompt's (Python: defined
- * after the prompt's stub so it wins; C: the prompt up to the signature line
- * is kept for its #includes).
+ * ``` fence is unwrapped first; when it holds the whole function, that
+ * function replaces the prompt's (Python: defined after the prompt's stub so
+ * it wins; C: the prompt up to the signature line is kept for its #includes).
  * Invariants: completions are never executed outside the sandbox; a missing
  * compiler/interpreter yields status "unavailable", never pass or fail.
  */
