@@ -66,17 +66,21 @@ static int needs_widening(const eng_weight *w)
            w->traits->vec_dot_type != SLM_TYPE_F32;
 }
 
+/* Decode (one activation row) hands the whole range to the multi-row kernel;
+ * a batch walks blocks of ROW_BLOCK weight rows so each block stays in cache
+ * while every activation row passes over it. */
 static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1)
 {
     const eng_weight *w = p->weight;
     const char *wdata = w->data;
-    for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
-        int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+    int64_t block = job->n_rows == 1 ? r1 - r0 : ROW_BLOCK;
+    for (int64_t rb = r0; rb < r1; rb += block) {
+        int64_t re = rb + block < r1 ? rb + block : r1;
         for (int b = 0; b < job->n_rows; b++) {
             const char *act = (const char *)p->act + (size_t)b * p->act_stride;
             float *out = p->out + (size_t)b * job->out_ld;
-            for (int64_t r = rb; r < re; r++)
-                w->traits->vec_dot(w->n_in, &out[r], wdata + (size_t)r * w->row_bytes, act);
+            quant_vec_dot_rows(w->traits, w->n_in, re - rb, &out[rb], wdata + (size_t)rb * w->row_bytes,
+                               w->row_bytes, act);
         }
     }
 }
