@@ -43,7 +43,7 @@ for th in $THREADS; do
     eval "BW_$th=$(field best_gbs "$line")"
 done
 
-section "engine: decode vs memory-bandwidth bound (best of $REPS reps; synthetic weights; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+section "engine: decode vs memory-bandwidth bound (best of $REPS reps; n_ctx 256; synthetic weights; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
 printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s\n" model type thr prefill_tps decode_tps rss_MiB \
     bytes/token bw_GB/s bound_tps %bound
 for p in $PRESETS; do
