@@ -5,6 +5,7 @@
  *   slmbench score --task squad|rouge|humaneval|mbpp|c --data FILE
  *                  --predictions PRED.jsonl [--json] [--k 1,10] [--workers N]
  *                  [--field document=KEY ...] [--no-stem] [--timeout S] [--limit N --seed S]
+ *                  [-o RESULT.json]
  *
  * Invariants: every data item is accounted for (scored, or counted missing
  * when no prediction names it); a prediction for an unknown id is bad input
@@ -19,12 +20,13 @@
 #include <time.h>
 
 #include "harness/commands.h"
+#include "results/results.h"
 #include "tasks/task.h"
 
 #define MAX_K 8
 
 typedef struct score_args {
-    const char *task, *data, *predictions;
+    const char *task, *data, *predictions, *output;
     int json, workers, limit, n_k, stem;
     int k[MAX_K];
     double timeout_s;
@@ -37,7 +39,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: slmbench score --task squad|rouge|humaneval|mbpp|c --data FILE "
                  "--predictions PRED.jsonl [--json] [--k 1,10] [--workers N] "
                  "[--field document=KEY] [--field summary=KEY] [--no-stem] [--timeout S] "
-                 "[--limit N] [--seed S]\n");
+                 "[--limit N] [--seed S] [-o RESULT.json]\n");
 }
 
 static int parse_k_list(const char *text, score_args *a)
@@ -86,6 +88,7 @@ static int parse_flag(int argc, char **argv, int *i, score_args *a, char *err, s
     if (!strcmp(flag, "--task")) a->task = value;
     else if (!strcmp(flag, "--data")) a->data = value;
     else if (!strcmp(flag, "--predictions")) a->predictions = value;
+    else if (!strcmp(flag, "-o") || !strcmp(flag, "--output")) a->output = value;
     else if (!strcmp(flag, "--k")) { if (parse_k_list(value, a)) goto bad; }
     else if (!strcmp(flag, "--workers")) { if ((a->workers = atoi(value)) < 1 || a->workers > 64) goto bad; }
     else if (!strcmp(flag, "--limit")) { if ((a->limit = atoi(value)) < 1) goto bad; }
@@ -343,6 +346,29 @@ static double wall_now_ms(void)
     return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
+/* Prints the summary (JSON with --json, else text) and writes -o FILE atomically. */
+static int emit(const score_args *a, const cJSON *root, char *err, size_t err_size)
+{
+    char *text = cJSON_Print(root);
+    if (!text) {
+        snprintf(err, err_size, "out of memory printing the result");
+        return -1;
+    }
+    if (a->json)
+        printf("%s\n", text);
+    else
+        print_text(root);
+    int rc = 0;
+    if (a->output) {
+        size_t len = strlen(text);
+        text[len] = '\n';
+        rc = res_write_file_atomic(a->output, text, len + 1, err, err_size);
+        text[len] = '\0';
+    }
+    free(text);
+    return rc;
+}
+
 static int score_all(const score_args *a, task_suite *s, task_prediction *p, int np)
 {
     char err[1024] = "";
@@ -370,17 +396,12 @@ static int score_all(const score_args *a, task_suite *s, task_prediction *p, int
         return CMD_FAILURE;
     }
     cJSON *root = summary_json(a, s, &w, wall_now_ms() - start);
-    if (a->json) {
-        char *text = cJSON_Print(root);
-        if (text)
-            printf("%s\n", text);
-        free(text);
-    } else {
-        print_text(root);
-    }
+    rc = emit(a, root, err, sizeof(err));
+    if (rc != 0)
+        fprintf(stderr, "slmbench score: %s\n", err);
     cJSON_Delete(root);
     work_free(&w);
-    return CMD_OK;
+    return rc == 0 ? CMD_OK : CMD_FAILURE;
 }
 
 int cmd_score(int argc, char **argv)

@@ -45,6 +45,9 @@ printf '{"id":"s1","prediction":"the cat sat on the mat"}\n' > "$T/sum_pred.json
 "$B" score --task rouge --data "$T/sum.jsonl" --field document=article --field summary=highlights \
     --field id=guid --predictions "$T/sum_pred.jsonl" --json > "$T/out.json" || fail "rouge score"
 grep -q '"rougeLsum":[[:space:]]*1' "$T/out.json" || fail "rouge identical != 1: $(cat "$T/out.json")"
+"$B" score --task rouge --data "$T/sum.jsonl" --field document=article --field summary=highlights \
+    --field id=guid --predictions "$T/sum_pred.jsonl" -o "$T/res.json" > /dev/null || fail "rouge -o"
+grep -q '"rouge1":[[:space:]]*1' "$T/res.json" || fail "-o file lacks the metrics"
 
 # --- MBPP format and pass@k over several samples per problem (needs python3)
 if command -v python3 >/dev/null 2>&1; then
