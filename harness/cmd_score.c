@@ -305,6 +305,11 @@ static cJSON *summary_json(const score_args *a, const task_suite *s, const work 
         cJSON_AddNumberToObject(counts, "timeout", c.timeout);
         cJSON_AddNumberToObject(counts, "unavailable", c.unavailable);
         cJSON_AddBoolToObject(root, "network_isolated", w->n > 0 && c.network_isolated == w->n);
+        for (int i = 0; i < w->n; i++)
+            if (w->scores[i].network_note[0]) {
+                cJSON_AddStringToObject(root, "network_note", w->scores[i].network_note);
+                break;
+            }
     } else {
         int first = !strcmp(a->task, "squad") ? 0 : 2, last = !strcmp(a->task, "squad") ? 2 : 6;
         for (int m = first; m < last; m++)
@@ -333,8 +338,9 @@ static void print_text(const cJSON *root)
     if (counts) {
         printf("  outcomes    ");
         cJSON_ArrayForEach(m, counts) printf(" %s=%d", m->string, m->valueint);
-        printf("\n  network isolation: %s\n",
-               cJSON_IsTrue(cJSON_GetObjectItem(root, "network_isolated")) ? "yes" : "no (see item details)");
+        const cJSON *note = cJSON_GetObjectItem(root, "network_note");
+        printf("\n  network isolation: %s\n", cJSON_IsTrue(cJSON_GetObjectItem(root, "network_isolated")) ? "yes"
+                                             : note ? note->valuestring : "no");
     }
     printf("  time         %.1f s\n", cJSON_GetObjectItem(root, "duration_ms")->valuedouble / 1000.0);
 }

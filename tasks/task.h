@@ -167,6 +167,7 @@ typedef struct task_score {
     char detail[256];       /* first line of the error / reason for "unavailable" */
     double duration_ms;     /* time spent scoring (sandbox run for code) */
     int network_isolated;   /* code: 1 if the sandbox had its own network namespace */
+    char network_note[160]; /* code: "network isolation unavailable: <reason>" or "" */
 } task_score;
 
 /* Metrics filled per type:

@@ -304,6 +304,7 @@ int task_code_run(const task_item *item, const char *completion, const task_sand
     if (rc != 0)
         return -1;
     s->network_isolated = r.network_isolated;
+    snprintf(s->network_note, sizeof(s->network_note), "%s", r.network_note);
     if (r.outcome == TASK_SANDBOX_EXEC_FAILED) {
         mark_unavailable(s, failed_step == 0 ? tool : "./prog");
     } else {
