@@ -61,6 +61,8 @@ void runner_hook_first_token(void *probes);
 void runner_probes_end_generation(runner_probes *p);
 /* energy_j, energy_dynamic_j, energy_method, power_avg_w for [t0,t1]. */
 void runner_add_energy(runner_probes *p, cJSON *item, uint64_t t0_ns, uint64_t t1_ns);
+/* energy_prefill_j [t0, first token] and energy_decode_j [first token, t1]. */
+void runner_add_phase_energy(runner_probes *p, cJSON *item, uint64_t t0_ns, uint64_t t_first_ns, uint64_t t1_ns);
 /* counters: {"prefill":{...},"decode":{...}} or "unavailable: ...". */
 void runner_add_counters(runner_probes *p, cJSON *item);
 /* rss_peak_bytes. */

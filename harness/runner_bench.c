@@ -140,6 +140,7 @@ static cJSON *bench_item(const bench_test *t, int rep, const rep_timing *rt, run
         res_add_unavailable(item, "decode_tps", t->n_gen ? "fewer than 2 generated tokens" : "pp test generates no tokens");
     cJSON_AddNumberToObject(item, "e2e_ms", (double)(rt->t_end - rt->t0) / 1e6);
     runner_add_energy(probes, item, rt->t0, rt->t_end);
+    runner_add_phase_energy(probes, item, rt->t0, rt->t_first, rt->t_end);
     runner_add_counters(probes, item);
     runner_add_rss(item);
     cJSON_AddStringToObject(item, "stop_reason", "max_tokens");

@@ -120,6 +120,7 @@ static cJSON *item_json(const task_item *item, int rep, const backend_response *
     cJSON_AddNumberToObject(json, "rep", rep);
     add_timings(json, r);
     runner_add_energy(probes, json, r->start_ns, r->end_ns);
+    runner_add_phase_energy(probes, json, r->start_ns, r->first_token_ns, r->end_ns);
     runner_add_counters(probes, json);
     runner_add_rss(json);
     add_confidence(json, r);

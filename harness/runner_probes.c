@@ -183,3 +183,25 @@ void runner_add_trace(runner_probes *p, cJSON *run, uint64_t t0_ns, uint64_t t1_
     if (throttle)
         cJSON_AddItemToObject(run, "throttling", throttle);
 }
+
+void runner_add_phase_energy(runner_probes *p, cJSON *item, uint64_t t0_ns, uint64_t t_first_ns, uint64_t t1_ns)
+{
+    dev_energy e;
+    char err[DEV_ERROR_SIZE] = "";
+    const char *why = "no first token: no phase boundary";
+    if (!p->sampler)
+        why = p->sampler_reason;
+    if (p->sampler && t_first_ns > t0_ns && t1_ns >= t_first_ns) {
+        if (dev_sampler_energy(p->sampler, t0_ns, t_first_ns, &e, err, sizeof err) == 0)
+            cJSON_AddNumberToObject(item, "energy_prefill_j", e.energy_j);
+        else
+            res_add_unavailable(item, "energy_prefill_j", err);
+        if (dev_sampler_energy(p->sampler, t_first_ns, t1_ns, &e, err, sizeof err) == 0)
+            cJSON_AddNumberToObject(item, "energy_decode_j", e.energy_j);
+        else
+            res_add_unavailable(item, "energy_decode_j", err);
+        return;
+    }
+    res_add_unavailable(item, "energy_prefill_j", why);
+    res_add_unavailable(item, "energy_decode_j", why);
+}

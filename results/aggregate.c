@@ -26,6 +26,8 @@ static const metric_spec scalar_metrics[] = {
     {"decode_tps", "tok/s", "higher"},
     {"energy_j", "J", "lower"},
     {"energy_dynamic_j", "J", "lower"},
+    {"energy_prefill_j", "J", "lower"},
+    {"energy_decode_j", "J", "lower"},
     {"power_avg_w", "W", "lower"},
     {"rss_peak_bytes", "bytes", "lower"},
     {"prompt_tokens", "tokens", "none"},
