@@ -33,49 +33,48 @@ static int is_article(const char *s, size_t len)
            (len == 3 && memcmp(s, "the", 3) == 0);
 }
 
-/* Returns a malloc'd normalized copy (tokens separated by single spaces). */
-static char *squad_normalize(const char *text)
+/* Stage 1: ASCII lowercase, ASCII punctuation deleted. Returns the length. */
+static size_t lower_without_punctuation(const char *text, char *out)
 {
-    size_t n = strlen(text);
-    char *stage = malloc(n + 1), *out = malloc(n + 1);
-    if (!stage || !out) {
-        free(stage);
-        free(out);
-        return NULL;
-    }
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; text[i]; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c < 0x80 && ispunct(c))
             continue;
-        stage[k++] = (char)(c < 0x80 ? tolower(c) : c);
+        out[k++] = (char)(c < 0x80 ? tolower(c) : c);
     }
-    stage[k] = '\0';
-    /* Split into maximal runs of word bytes and non-word bytes: an article
-     * word is dropped; whitespace runs become token separators. */
+    out[k] = '\0';
+    return k;
+}
+
+static void put_separator(char *out, size_t *o)
+{
+    if (*o > 0 && out[*o - 1] != ' ')
+        out[(*o)++] = ' ';
+}
+
+/* Stage 2: maximal runs of word bytes and non-word bytes; an article word
+ * becomes a separator, whitespace runs become single separators, other
+ * non-word bytes are kept. Trailing separators are dropped. */
+static void drop_articles_collapse(const char *stage, size_t k, char *out)
+{
     size_t o = 0;
     for (size_t i = 0; i < k;) {
         size_t j = i;
-        if (is_word_byte((unsigned char)stage[i])) {
-            while (j < k && is_word_byte((unsigned char)stage[j]))
-                j++;
-            if (!is_article(stage + i, j - i)) {
-                memcpy(out + o, stage + i, j - i);
-                o += j - i;
-            } else if (o > 0 && out[o - 1] != ' ') {
-                out[o++] = ' ';
-            }
+        int word = is_word_byte((unsigned char)stage[i]);
+        while (j < k && is_word_byte((unsigned char)stage[j]) == word)
+            j++;
+        if (word && !is_article(stage + i, j - i)) {
+            memcpy(out + o, stage + i, j - i);
+            o += j - i;
+        } else if (word) {
+            put_separator(out, &o);
         } else {
-            while (j < k && !is_word_byte((unsigned char)stage[j]))
-                j++;
             for (size_t t = i; t < j; t++) {
-                char c = stage[t];
-                if (is_space_byte((unsigned char)c)) {
-                    if (o > 0 && out[o - 1] != ' ')
-                        out[o++] = ' ';
-                } else {
-                    out[o++] = c;
-                }
+                if (is_space_byte((unsigned char)stage[t]))
+                    put_separator(out, &o);
+                else
+                    out[o++] = stage[t];
             }
         }
         i = j;
@@ -83,7 +82,20 @@ static char *squad_normalize(const char *text)
     while (o > 0 && out[o - 1] == ' ')
         o--;
     out[o] = '\0';
+}
+
+/* Returns a malloc'd normalized copy (tokens separated by single spaces). */
+static char *squad_normalize(const char *text)
+{
+    size_t n = strlen(text);
+    char *stage = malloc(n + 1), *out = malloc(n + 1);
+    if (stage && out)
+        drop_articles_collapse(stage, lower_without_punctuation(text, stage), out);
     free(stage);
+    if (!stage) {
+        free(out);
+        return NULL;
+    }
     return out;
 }
 
