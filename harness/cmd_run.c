@@ -24,6 +24,7 @@ static void usage(FILE *out)
             "  --reps N              repetitions of every item (default 1)\n"
             "  --cooldown S          seconds of rest between items (default 0)\n"
             "  --limit N             items per suite, deterministic sample (default: all)\n"
+            "  --field OURS=THEIRS   dataset field mapping, e.g. --field document=article --field summary=highlights\n"
             "  --shots N             few-shot examples in prompts (default 0)\n"
             "  --max-new-tokens N    cap on generated tokens (default: the task's own)\n"
             "  --ctx N               KV cache length (default: min(train ctx, 4096))\n"
@@ -95,6 +96,14 @@ static int parse_value_flag(runner_options *o, const char *flag, char *value, ch
         return 0;
     }
     if (!strcmp(flag, "--chat-template")) { o->chat_template = value; return 0; }
+    if (!strcmp(flag, "--field")) {
+        if (!strchr(value, '=') || o->n_field_maps == 8) {
+            snprintf(err, err_size, "--field: '%s' is not ours=theirs (at most 8)", value);
+            return -1;
+        }
+        o->field_map[o->n_field_maps++] = value;
+        return 0;
+    }
     if (!strcmp(flag, "-o") || !strcmp(flag, "--output")) { o->out_dir = value; return 0; }
     if (!strcmp(flag, "--resume")) { o->out_dir = value; o->resume = 1; return 0; }
     if (!strcmp(flag, "--backend")) { o->backend_name = value; return 0; }

@@ -53,8 +53,14 @@ static int check_inputs(run_session *s, char *err, size_t err_size)
         if (slm_model_inspect(o->models[m], &info, err, err_size) != 0)
             return RUNNER_BAD_INPUT; /* not a usable GGUF: fail before any output is written */
     }
+    task_load_options load;
+    task_load_options_default(&load);
+    load.limit = o->limit;
+    load.seed = o->seed;
+    for (int f = 0; f < o->n_field_maps && f < TASK_MAX_FIELD_MAPS; f++)
+        load.field_map[load.n_field_maps++] = o->field_map[f];
     for (int i = 0; i < o->n_suites; i++) {
-        if (task_suite_load(o->suites[i], o->limit, o->seed, &s->suites[i], err, err_size) != 0)
+        if (task_suite_load_ex(o->suites[i], &load, &s->suites[i], err, err_size) != 0)
             return RUNNER_BAD_INPUT;
         s->n_suites_loaded = i + 1;
         if (s->suites[i].n_items == 0) {

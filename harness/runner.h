@@ -84,6 +84,8 @@ typedef struct runner_options {
     float temperature;
     uint64_t seed;
     const char *chat_template;   /* NULL/"auto", "none", or a family */
+    const char *field_map[8];    /* --field ours=theirs for dataset files (task_load_options) */
+    int n_field_maps;
     const char *out_dir;
     int resume;
     const char *backend_name;    /* "local" | "openai" */
