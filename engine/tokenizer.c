@@ -110,6 +110,10 @@ int tok_encode(const tok_vocab *v, const char *text, size_t len, int add_bos, in
                int parse_special, tok_ids *out, char *err, size_t err_size)
 {
     encode_run r = {v, NULL, out, 1};
+    if (v->encode_error[0]) {
+        snprintf(err, err_size, "%s: %s", v->path, v->encode_error);
+        return -1;
+    }
     if (v->kind == TOK_KIND_BPE && tok_bpe_state_create(v, &r.bpe, err, err_size) != 0)
         return -1;
     if (add_bos && v->bos >= 0)

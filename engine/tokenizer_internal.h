@@ -87,6 +87,9 @@ struct tok_vocab {
     int n_regex;
     int regex_jit;             /* all patterns JIT-compiled */
     int ignore_merges;         /* a whole pre-token found in the vocab is one token */
+    /* Non-empty when text cannot be tokenized faithfully (an unknown
+     * tokenizer.ggml.pre): encoding fails with this message, decoding works. */
+    char encode_error[256];
 
     /* Tokens matched in raw text before splitting: user-defined always,
      * control/unknown only with parse_special. Sorted by first byte, then by

@@ -447,6 +447,44 @@ static void test_no_tokenizer_metadata(void **state)
     unlink(path);
 }
 
+/* An unknown pre-tokenizer: the vocabulary loads (decoding works, so a model
+ * can still run on ids) but tokenizing text fails with a message naming it. */
+static void test_unknown_pre_tokenizer(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/slm_test_tok_XXXXXX", err[512];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    const char *tokens[] = {"a", "b", "ab", "\xc4\xa0"};
+    const char *merges[] = {"a b"};
+    gguf_writer *w = gguf_writer_create();
+    gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2");
+    gguf_writer_set_str(w, "tokenizer.ggml.pre", "no-such-pre");
+    gguf_writer_set_array_str(w, "tokenizer.ggml.tokens", tokens, 4);
+    gguf_writer_set_array_str(w, "tokenizer.ggml.merges", merges, 1);
+    assert_int_equal(gguf_writer_write(w, path, err, sizeof err), 0);
+    gguf_writer_free(w);
+    gguf_file *f = NULL;
+    tok_vocab *v = NULL;
+    assert_int_equal(gguf_open(path, &f, err, sizeof err), 0);
+    assert_int_equal(tok_vocab_load(f, path, &v, err, sizeof err), 0);
+    assert_non_null(v);
+    tok_ids ids = {0};
+    assert_int_not_equal(tok_encode(v, "ab", 2, 0, 0, 0, &ids, err, sizeof err), 0);
+    assert_non_null(strstr(err, "no-such-pre"));
+    free(ids.data);
+    int32_t in[] = {2, 3, 0};
+    char *text = NULL;
+    size_t len;
+    assert_int_equal(tok_decode(v, in, 3, 0, &text, &len, err, sizeof err), 0);
+    assert_string_equal(text, "ab a");
+    free(text);
+    tok_vocab_free(v);
+    gguf_close(f);
+    unlink(path);
+}
+
 static void test_malformed_tokenizer_metadata(void **state)
 {
     (void)state;
@@ -485,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_decode_rules),
         cmocka_unit_test(test_public_api),
         cmocka_unit_test(test_no_tokenizer_metadata),
+        cmocka_unit_test(test_unknown_pre_tokenizer),
         cmocka_unit_test(test_malformed_tokenizer_metadata),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
