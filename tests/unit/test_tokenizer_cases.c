@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +271,60 @@ static void test_random_input_never_fails(void **state)
     }
 }
 
+/* One vocabulary shared by threads (slm_model is shared by contexts): the
+ * compiled patterns are read-only, per-call state is private, so concurrent
+ * calls must give the single-threaded answer. */
+typedef struct thread_job {
+    const tok_vocab *v;
+    const char *text;
+    size_t len;
+    const tok_ids *expected;
+    int mismatches;
+} thread_job;
+
+static void *tokenize_repeatedly(void *arg)
+{
+    thread_job *job = arg;
+    for (int i = 0; i < 30; i++) {
+        tok_ids ids;
+        if (encode(job->v, job->text, job->len, 0, 0, &ids) != 0 || ids.n != job->expected->n ||
+            memcmp(ids.data, job->expected->data, (size_t)ids.n * sizeof(int32_t)) != 0)
+            job->mismatches++;
+        free(ids.data);
+    }
+    return NULL;
+}
+
+static void test_shared_vocab_across_threads(void **state)
+{
+    (void)state;
+    gguf_file *f = NULL;
+    tok_vocab *v = load_named("ggml-vocab-gpt-2.gguf", &f);
+    char text[20000];
+    size_t len = 0;
+    while (len + 200 < sizeof text)
+        for (size_t c = 0; c < sizeof hard_cases / sizeof hard_cases[0] - 2 && len + 200 < sizeof text; c++) {
+            size_t n = hard_cases[c].len ? hard_cases[c].len : strlen(hard_cases[c].text);
+            memcpy(text + len, hard_cases[c].text, n);
+            len += n;
+        }
+    tok_ids expected;
+    assert_int_equal(encode(v, text, len, 0, 0, &expected), 0);
+    pthread_t threads[4];
+    thread_job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (thread_job){v, text, len, &expected, 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, tokenize_repeatedly, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(jobs[i].mismatches, 0);
+    }
+    free(expected.data);
+    tok_vocab_free(v);
+    gguf_close(f);
+}
+
 /* ---- specials ------------------------------------------------------------------- */
 
 static int contains(const tok_ids *ids, int32_t id)
@@ -517,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_hard_cases_round_trip),
         cmocka_unit_test(test_random_bytes_round_trip),
         cmocka_unit_test(test_random_input_never_fails),
+        cmocka_unit_test(test_shared_vocab_across_threads),
         cmocka_unit_test(test_gpt2_specials_and_known_ids),
         cmocka_unit_test(test_spm_bos_bytes_and_specials),
         cmocka_unit_test(test_phi3_eog_and_user_defined),
