@@ -271,10 +271,10 @@ static void classify(const task_item *item, const task_sandbox_result *r, int fa
     set_metrics(s, 0, compile_error, 0);
 }
 
-static void mark_unavailable(task_score *s, const char *program)
+static void mark_unavailable(task_score *s, const char *program, const char *why)
 {
     snprintf(s->status, sizeof(s->status), TASK_STATUS_UNAVAILABLE);
-    snprintf(s->detail, sizeof(s->detail), "%s not found: code not executed", program);
+    snprintf(s->detail, sizeof(s->detail), "%s %s: code not executed", program, why);
     s->n_metrics = 0;
 }
 
@@ -284,7 +284,7 @@ int task_code_run(const task_item *item, const char *completion, const task_sand
     int is_c = item->type == TASK_CODE_C;
     const char *tool = is_c ? config->cc : config->python;
     if (!task_program_available(tool)) {
-        mark_unavailable(s, tool);
+        mark_unavailable(s, tool, "not found");
         return 0;
     }
     char *program = NULL;
@@ -306,7 +306,8 @@ int task_code_run(const task_item *item, const char *completion, const task_sand
     s->network_isolated = r.network_isolated;
     snprintf(s->network_note, sizeof(s->network_note), "%s", r.network_note);
     if (r.outcome == TASK_SANDBOX_EXEC_FAILED) {
-        mark_unavailable(s, failed_step == 0 ? tool : "./prog");
+        /* found by us, but not startable by the sandbox user (e.g. under /root) */
+        mark_unavailable(s, failed_step == 0 ? tool : "./prog", "could not be started in the sandbox");
     } else {
         classify(item, &r, failed_step, s);
     }
