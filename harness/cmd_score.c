@@ -322,6 +322,25 @@ static cJSON *summary_json(const score_args *a, const task_suite *s, const work 
     return root;
 }
 
+/* The first few code items that did not pass, with why (--json has all). */
+static void print_examples(const cJSON *root)
+{
+    int shown = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItem(root, "items")) {
+        const char *status = cJSON_GetObjectItem(item, "status")->valuestring;
+        if (!strcmp(status, TASK_STATUS_PASSED) || !strcmp(status, TASK_STATUS_SCORED))
+            continue;
+        if (shown++ == 5) {
+            printf("  ... (--json lists every item)\n");
+            break;
+        }
+        const cJSON *detail = cJSON_GetObjectItem(item, "detail");
+        printf("  %s: %s%s%.120s\n", cJSON_GetObjectItem(item, "id")->valuestring, status,
+               detail ? ": " : "", detail ? detail->valuestring : "");
+    }
+}
+
 static void print_text(const cJSON *root)
 {
     printf("task %s: %d items, %d predictions scored, %d missing\n",
@@ -343,6 +362,7 @@ static void print_text(const cJSON *root)
                                              : note ? note->valuestring : "no");
     }
     printf("  time         %.1f s\n", cJSON_GetObjectItem(root, "duration_ms")->valuedouble / 1000.0);
+    print_examples(root);
 }
 
 static double wall_now_ms(void)
