@@ -227,6 +227,20 @@ void quant_vec_dot_rows(const quant_traits *t, int64_t n, int64_t n_rows, float 
         t->vec_dot(n, &out[r], (const uint8_t *)weights + (size_t)r * row_bytes, activations);
 }
 
+void quant_vec_dot_multi(const quant_traits *t, int64_t n, int n_acts, float *out, size_t out_stride,
+                         const void *weights, const void *activations, size_t act_stride)
+{
+    for (int k = 0; k < n_acts; k += QUANT_MULTI_MAX) {
+        const int count = n_acts - k < QUANT_MULTI_MAX ? n_acts - k : QUANT_MULTI_MAX;
+        const uint8_t *act = (const uint8_t *)activations + (size_t)k * act_stride;
+        if (t->vec_dot_multi != NULL) {
+            t->vec_dot_multi(n, count, out + (size_t)k * out_stride, out_stride, weights, act, act_stride);
+            continue;
+        }
+        for (int j = 0; j < count; j++) t->vec_dot(n, &out[(size_t)(k + j) * out_stride], weights, act + (size_t)j * act_stride);
+    }
+}
+
 void quant_f16_to_f32_row(const quant_f16 *src, float *dst, int64_t n)
 {
     quant_get_traits(SLM_TYPE_F16)->dequantize_row(src, dst, n);

@@ -47,6 +47,11 @@ typedef void (*quant_quantize_fn)(const float *src, void *dst, int64_t n);
 typedef void (*quant_vec_dot_fn)(int64_t n, float *result, const void *weights, const void *activations);
 typedef void (*quant_vec_dot_rows_fn)(int64_t n, int64_t n_rows, float *out, const void *weights,
                                       size_t row_bytes, const void *activations);
+typedef void (*quant_vec_dot_multi_fn)(int64_t n, int n_acts, float *out, size_t out_stride, const void *weights,
+                                       const void *activations, size_t act_stride);
+
+/* Most activation rows one vec_dot_multi kernel call takes. */
+#define QUANT_MULTI_MAX 4
 
 typedef struct quant_traits {
     slm_type type;
@@ -66,6 +71,9 @@ typedef struct quant_traits {
     /* Optional (may be NULL): vec_dot of n_rows consecutive weight rows with
      * one activation row; call it through quant_vec_dot_rows(). */
     quant_vec_dot_rows_fn vec_dot_rows;
+    /* Optional (may be NULL): one weight row against n_acts <= QUANT_MULTI_MAX
+     * activation rows; call it through quant_vec_dot_multi(). */
+    quant_vec_dot_multi_fn vec_dot_multi;
 } quant_traits;
 
 typedef enum quant_isa {
@@ -96,6 +104,14 @@ const quant_traits *quant_get_traits(slm_type type);
  * block scales are converted once per call instead of once per row). */
 void quant_vec_dot_rows(const quant_traits *t, int64_t n, int64_t n_rows, float *out, const void *weights,
                         size_t row_bytes, const void *activations);
+
+/* out[k * out_stride] = weights . (activation row k) for k < n_acts, activation
+ * rows act_stride bytes apart in t->vec_dot_type (a batch, as in prefill).
+ * Equals t->vec_dot per activation up to float summation order; faster where
+ * the isa has a multi-activation kernel (AVX2: Q4_0, Q8_0, Q4_K, Q6_K), which
+ * unpacks each weight block once for up to QUANT_MULTI_MAX activations. */
+void quant_vec_dot_multi(const quant_traits *t, int64_t n, int n_acts, float *out, size_t out_stride,
+                         const void *weights, const void *activations, size_t act_stride);
 
 /* Half-precision conversions (scalar; SIMD code uses F16C where present). */
 float quant_f16_to_f32(quant_f16 h);

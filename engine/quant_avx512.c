@@ -415,7 +415,7 @@ static void quant_avx512_vnni_dot_q5_k(int64_t n, float *result, const void *w, 
     *result = avx512_k45_body(n / QK_K, w, a, 1, 1);
 }
 
-#define AVX512_ENTRY(T, deq, quant, dot, fdot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot, NULL }
+#define AVX512_ENTRY(T, deq, quant, dot, fdot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot, NULL, NULL }
 /* Entries shared by both tables: AVX2 kernels for what AVX-512 does not specialise. */
 #define AVX512_COMMON_ENTRIES                                                                                   \
     AVX512_ENTRY(F32, quant_scalar_dequantize_f32, quant_scalar_quantize_f32, quant_avx512_dot_f32, quant_avx512_dot_f32),             \

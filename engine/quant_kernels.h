@@ -108,7 +108,9 @@ void quant_unpack_q3_k_scales(const uint8_t packed[12], int8_t scales[16]);
     void quant_##isa##_dot_##t(int64_t n, float *result, const void *w, const void *a); \
     void quant_##isa##_fdot_##t(int64_t n, float *result, const void *w, const void *a); \
     void quant_##isa##_dot_rows_##t(int64_t n, int64_t n_rows, float *out, const void *w, size_t row_bytes, \
-                                     const void *a)
+                                     const void *a); \
+    void quant_##isa##_dot_multi_##t(int64_t n, int n_acts, float *out, size_t out_stride, const void *w, \
+                                      const void *a, size_t act_stride)
 
 #define QUANT_DECLARE_ALL(isa) \
     QUANT_DECLARE(isa, f32); QUANT_DECLARE(isa, f16); QUANT_DECLARE(isa, bf16); \

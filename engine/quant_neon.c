@@ -113,7 +113,7 @@ void quant_neon_quantize_q8_0(const float *src, void *dst, int64_t n)
     }
 }
 
-#define NEON_ENTRY(T, deq, quant, dot, fdot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot, NULL }
+#define NEON_ENTRY(T, deq, quant, dot, fdot) [SLM_TYPE_##T] = { QUANT_META_##T, deq, quant, dot, fdot, NULL, NULL }
 #define NEON_SCALAR(T, t) \
     NEON_ENTRY(T, quant_scalar_dequantize_##t, quant_scalar_quantize_##t, quant_scalar_dot_##t, quant_scalar_fdot_##t)
 

@@ -819,7 +819,7 @@ SCALAR_FDOT(q6_k, QK_K, quant_block_q6_k)
 /* ---- the table ---------------------------------------------------------------- */
 
 #define SCALAR_ENTRY(T, t, dot, fdot) \
-    [SLM_TYPE_##T] = { QUANT_META_##T, quant_scalar_dequantize_##t, quant_scalar_quantize_##t, dot, fdot, NULL }
+    [SLM_TYPE_##T] = { QUANT_META_##T, quant_scalar_dequantize_##t, quant_scalar_quantize_##t, dot, fdot, NULL, NULL }
 
 const quant_traits quant_table_scalar[SLM_TYPE_COUNT] = {
     SCALAR_ENTRY(F32, f32, quant_scalar_dot_f32, quant_scalar_dot_f32),

@@ -15,6 +15,8 @@
  *    --threads N the threads split the rows and the figure is their total;
  *  - f32act_*: the same for vec_dot_f32 (weights . unquantized F32 activations,
  *    the precise path), cache-resident;
+ *  - multi4_speedup: quant_vec_dot_multi with 4 activations (prefill) over 4
+ *    vec_dot calls, cache-resident, one thread;
  *  - dot_rel_err: RMS over rows of (vec_dot - exact float64 dot) divided by the
  *    RMS of the exact dots, on gaussian weights with outliers and RMSNorm-like
  *    activations (a few large channels). "exact" dots the dequantized weights
@@ -171,6 +173,28 @@ static double dot_error(const quant_traits *t, int64_t n_in, int rows, uint64_t 
     return den > 0.0 ? sqrt(num / den) : -1.0;
 }
 
+/* Speed-up of quant_vec_dot_multi over vec_dot per activation, 4
+ * activations, cache-resident rows, one thread (best of passes each). */
+static double multi_speedup(const quant_traits *t, const uint8_t *w, size_t row_bytes, int64_t rows, int64_t n_in,
+                            const void *act4, size_t act_stride)
+{
+    float out[4];
+    double best_single = 1e30, best_multi = 1e30;
+    for (int p = 0; p < 50; p++) {
+        double t0 = now_s();
+        for (int64_t r = 0; r < rows; r++)
+            for (int k = 0; k < 4; k++)
+                t->vec_dot(n_in, &out[k], w + (size_t)r * row_bytes, (const uint8_t *)act4 + (size_t)k * act_stride);
+        const double single = now_s() - t0;
+        t0 = now_s();
+        for (int64_t r = 0; r < rows; r++) quant_vec_dot_multi(t, n_in, 4, out, 1, w + (size_t)r * row_bytes, act4, act_stride);
+        const double multi = now_s() - t0;
+        if (single < best_single) best_single = single;
+        if (multi < best_multi) best_multi = multi;
+    }
+    return best_single / best_multi;
+}
+
 static int bench_type(const bench_options *o, slm_type type, quant_isa isa, uint64_t *seed)
 {
     const quant_traits *t = quant_traits_for(type, isa);
@@ -211,10 +235,21 @@ static int bench_type(const bench_options *o, slm_type type, quant_isa isa, uint
     const double precise_gbs = bench_run(&precise, w, row_bytes, cache_rows, o->n_in, x, o->threads,
                                          cache_passes > 2000 ? 2000 : cache_passes, 1);
     const double precise_err = dot_error(&precise, o->n_in, 64, seed);
+    const size_t act_stride = (size_t)(o->n_in / vt->block_size) * vt->block_bytes;
+    uint8_t *act4 = malloc(4 * act_stride);
+    double speedup = -1.0;
+    if (act4 != NULL) {
+        for (int k = 0; k < 4; k++) {
+            fill_activations(x, o->n_in, seed);
+            vt->quantize_row(x, act4 + (size_t)k * act_stride, o->n_in);
+        }
+        speedup = multi_speedup(t, w, row_bytes, cache_rows, o->n_in, act4, act_stride);
+        free(act4);
+    }
     printf("bench_quant type=%s isa=%s threads=%d n_in=%lld cache_gbs=%.2f stream_gbs=%.2f dot_rel_err=%.2e"
-           " f32act_cache_gbs=%.2f f32act_dot_rel_err=%.2e\n",
+           " f32act_cache_gbs=%.2f f32act_dot_rel_err=%.2e multi4_speedup=%.2f\n",
            t->name, quant_isa_name(isa), o->threads, (long long)o->n_in, cache_gbs, stream_gbs, err, precise_gbs,
-           precise_err);
+           precise_err, speedup);
     fflush(stdout);
     free(w);
     free(x);

@@ -633,6 +633,61 @@ static void test_vec_dot_rows_equals_per_row(void **state)
     }
 }
 
+/* Sum |w_i a_i| of dequantized rows, the scale of float rounding in a dot. */
+static double row_magnitude(const quant_traits *t, const quant_traits *vt, const void *w, const void *a, int64_t n)
+{
+    float *wd = malloc((size_t)n * sizeof(float)), *ad = malloc((size_t)n * sizeof(float));
+    assert_true(wd && ad);
+    t->dequantize_row(w, wd, n);
+    vt->dequantize_row(a, ad, n);
+    double m = 0.0;
+    for (int64_t i = 0; i < n; i++) m += fabs((double)wd[i] * ad[i]);
+    free(wd);
+    free(ad);
+    return m;
+}
+
+/* quant_vec_dot_multi equals vec_dot per activation (up to summation order),
+ * for every type, isa here and activation count, with strided outputs. */
+static void test_vec_dot_multi_equals_per_activation(void **state)
+{
+    (void)state;
+    enum { ACTS = 7, OUT_STRIDE = 3 };
+    test_rng r = { 4711 };
+    for (int isa = 0; isa < QUANT_ISA_COUNT; isa++) {
+        if (!quant_isa_supported((quant_isa)isa) || quant_traits_for(SLM_TYPE_F32, (quant_isa)isa) == NULL) continue;
+        for (size_t k = 0; k < N_WEIGHT_TYPES; k++) {
+            const quant_traits *t = quant_traits_for(weight_types[k], (quant_isa)isa);
+            const quant_traits *vt = quant_traits_for(t->vec_dot_type, (quant_isa)isa);
+            const int64_t n = t->block_size == QK_K ? 2304 : 2336; /* 9 super-blocks / 73 blocks: tails too */
+            const size_t ab = row_bytes(vt, n);
+            float *x = malloc((size_t)n * sizeof(float)), out[ACTS * OUT_STRIDE];
+            uint8_t *w = malloc(row_bytes(t, n)), *acts = malloc(ab * ACTS);
+            assert_true(x && w && acts);
+            fill_realistic(&r, x, n, 0.02f);
+            t->quantize_row(x, w, n);
+            for (int j = 0; j < ACTS; j++) {
+                fill_realistic(&r, x, n, 1.0f);
+                vt->quantize_row(x, acts + (size_t)j * ab, n);
+            }
+            for (int count = 1; count <= ACTS; count++) {
+                quant_vec_dot_multi(t, n, count, out, OUT_STRIDE, w, acts, ab);
+                for (int j = 0; j < count; j++) {
+                    float want;
+                    t->vec_dot(n, &want, w, acts + (size_t)j * ab);
+                    const double tol = 2e-6 * row_magnitude(t, vt, w, acts + (size_t)j * ab, n) + 1e-30;
+                    if (fabs((double)out[j * OUT_STRIDE] - want) > tol)
+                        fail_msg("%s %s acts=%d act %d: multi %.9g, vec_dot %.9g", quant_isa_name((quant_isa)isa),
+                                 t->name, count, j, out[j * OUT_STRIDE], want);
+                }
+            }
+            free(x);
+            free(w);
+            free(acts);
+        }
+    }
+}
+
 static void test_names_and_lookup(void **state)
 {
     (void)state;
@@ -664,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_scalar_dot_matches_dequantized),
         cmocka_unit_test(test_simd_kernels_match_scalar),
         cmocka_unit_test(test_vec_dot_rows_equals_per_row),
+        cmocka_unit_test(test_vec_dot_multi_equals_per_activation),
         cmocka_unit_test(test_names_and_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
