@@ -264,6 +264,8 @@ typedef struct word_cache_entry {
 } word_cache_entry;
 
 struct tok_bpe_state {
+    const char *split_base;  /* pre-tokenize only: words' end offsets go to split_ends */
+    tok_ids *split_ends;
     word_cache_entry *cache; /* NULL for short texts */
     uint32_t cache_mask, cache_used;
     pcre2_match_data *match;
@@ -505,6 +507,8 @@ static int bpe_word_merge(const tok_vocab *v, tok_bpe_state *s, const unsigned c
 
 static int split_level(const tok_vocab *v, tok_bpe_state *s, int level, const char *text, size_t len,
                        tok_ids *out, char *err, size_t err_size);
+static int emit_word(const tok_vocab *v, tok_bpe_state *s, const char *text, size_t len,
+                     tok_ids *out, char *err, size_t err_size);
 
 static int split_piece(const tok_vocab *v, tok_bpe_state *s, int level, const char *text, size_t len,
                        tok_ids *out, char *err, size_t err_size)
@@ -513,6 +517,16 @@ static int split_piece(const tok_vocab *v, tok_bpe_state *s, int level, const ch
         return 0;
     if (level + 1 < v->n_regex)
         return split_level(v, s, level + 1, text, len, out, err, err_size);
+    return emit_word(v, s, text, len, out, err, err_size);
+}
+
+static int emit_word(const tok_vocab *v, tok_bpe_state *s, const char *text, size_t len,
+                     tok_ids *out, char *err, size_t err_size)
+{
+    if (s->split_ends != NULL) {
+        tok_ids_push(s->split_ends, (int32_t)(text + len - s->split_base));
+        return 0;
+    }
     if (bpe_word(v, s, (const unsigned char *)text, len, out) != 0) {
         snprintf(err, err_size, "%s: out of memory while tokenizing", v->path);
         return -1;
@@ -581,11 +595,28 @@ int tok_bpe_encode(const tok_vocab *v, tok_bpe_state *s, const char *text, size_
         }
         if (i > run && split_level(v, s, 0, text + run, i - run, out, err, err_size) != 0)
             return -1;
-        if (bpe_word(v, s, u + i, 1, out) != 0)
+        if (emit_word(v, s, text + i, 1, out, err, err_size) != 0)
             return -1;
         run = ++i;
     }
     if (len > run)
         return split_level(v, s, 0, text + run, len - run, out, err, err_size);
     return 0;
+}
+
+int tok_bpe_pretokenize(const tok_vocab *v, const char *text, size_t len, tok_ids *ends,
+                        char *err, size_t err_size)
+{
+    tok_bpe_state *s = NULL;
+    if (v->kind != TOK_KIND_BPE || v->n_regex == 0) {
+        snprintf(err, err_size, "%s: no byte-level pre-tokenizer", v->path);
+        return -1;
+    }
+    if (tok_bpe_state_create(v, &s, err, err_size) != 0)
+        return -1;
+    s->split_base = text;
+    s->split_ends = ends;
+    int status = tok_bpe_encode(v, s, text, len, NULL, err, err_size);
+    tok_bpe_state_free(s);
+    return status;
 }

@@ -131,6 +131,9 @@ void tok_bpe_state_free(tok_bpe_state *s);
 int tok_bpe_encode(const tok_vocab *v, tok_bpe_state *s, const char *text, size_t len,
                    tok_ids *out, char *err, size_t err_size);
 int tok_bpe_compile(tok_vocab *v, char *err, size_t err_size);
+/* The pre-tokenizer alone: the end offset of every word of text, in order. */
+int tok_bpe_pretokenize(const tok_vocab *v, const char *text, size_t len, tok_ids *ends,
+                        char *err, size_t err_size);
 int tok_bpe_load_merges(tok_vocab *v, const gguf_file *f, char *err, size_t err_size);
 void tok_bpe_init_byte_maps(tok_vocab *v);
 size_t tok_bpe_decode_text(const tok_vocab *v, const char *text, size_t len, char *out);

@@ -502,6 +502,89 @@ static void test_no_tokenizer_metadata(void **state)
     unlink(path);
 }
 
+/* ---- pre-tokenizer splits per tokenizer.ggml.pre ---------------------------------- */
+
+/* A byte-level vocabulary of just the 256 byte stand-ins, with the given pre. */
+static tok_vocab *byte_vocab(const char *pre, gguf_file **f, char *path)
+{
+    char err[512], texts[256][4];
+    const char *tokens[256];
+    int next = 256;
+    for (int b = 0; b < 256; b++) {
+        int printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+        unsigned cp = printable ? (unsigned)b : (unsigned)next++;
+        if (cp < 0x80) {
+            texts[b][0] = (char)cp;
+            texts[b][1] = 0;
+        } else {
+            texts[b][0] = (char)(0xC0 | (cp >> 6));
+            texts[b][1] = (char)(0x80 | (cp & 0x3F));
+            texts[b][2] = 0;
+        }
+        tokens[b] = texts[b];
+    }
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    gguf_writer *w = gguf_writer_create();
+    gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2");
+    gguf_writer_set_str(w, "tokenizer.ggml.pre", pre);
+    gguf_writer_set_array_str(w, "tokenizer.ggml.tokens", tokens, 256);
+    assert_int_equal(gguf_writer_write(w, path, err, sizeof err), 0);
+    gguf_writer_free(w);
+    tok_vocab *v = NULL;
+    assert_int_equal(gguf_open(path, f, err, sizeof err), 0);
+    assert_int_equal(tok_vocab_load(*f, path, &v, err, sizeof err), 0);
+    assert_non_null(v);
+    return v;
+}
+
+/* Splits text with pre's patterns and compares with the words listed ("|"-separated). */
+static void expect_split(const char *pre, const char *text, const char *const *words, int n_words)
+{
+    char path[] = "/tmp/slm_test_pre_XXXXXX", err[512];
+    gguf_file *f = NULL;
+    tok_vocab *v = byte_vocab(pre, &f, path);
+    tok_ids ends = {0};
+    assert_int_equal(tok_bpe_pretokenize(v, text, strlen(text), &ends, err, sizeof err), 0);
+    int ok = ends.n == n_words;
+    for (int i = 0, start = 0; ok && i < n_words; start = ends.data[i++])
+        ok = (size_t)(ends.data[i] - start) == strlen(words[i]) && !memcmp(text + start, words[i], strlen(words[i]));
+    if (!ok) {
+        fprintf(stderr, "%s split of \"%s\":", pre, text);
+        for (int i = 0, start = 0; i < ends.n; start = ends.data[i++])
+            fprintf(stderr, " [%.*s]", ends.data[i] - start, text + start);
+        fprintf(stderr, "\n");
+    }
+    assert_true(ok);
+    free(ends.data);
+    tok_vocab_free(v);
+    gguf_close(f);
+    unlink(path);
+}
+
+#define SPLIT(pre, text, ...)                                                         \
+    do {                                                                              \
+        const char *const w_[] = {__VA_ARGS__};                                       \
+        expect_split(pre, text, w_, (int)(sizeof w_ / sizeof w_[0]));                 \
+    } while (0)
+
+/* Expected words worked out by hand from each family's published pattern. */
+static void test_pretokenizer_splits(void **state)
+{
+    (void)state;
+    SPLIT("gpt-2", "Hello world's  123 !!", "Hello", " world", "'s", " ", " 123", " !!");
+    SPLIT("llama-bpe", "Hello world's  123456 I'M\n\n  x",
+          "Hello", " world", "'s", " ", " ", "123", "456", " I", "'M", "\n\n", " ", " x");
+    SPLIT("qwen2", "Hello world's  123 I'M\n\n  x",
+          "Hello", " world", "'s", " ", " ", "1", "2", "3", " I", "'M", "\n\n", " ", " x");
+    SPLIT("smollm", "abc 123", "abc", " ", "1", "2", "3");
+    SPLIT("deepseek-coder", "a, b12\n\xe4\xb8\xad\xe6\x96\x87", "a", ",", " b", "1", "2", "\n",
+          "\xe4\xb8\xad\xe6\x96\x87");
+    SPLIT("falcon", "x=1234+5", "x", "=", "123", "4", "+", "5");
+    SPLIT("deepseek-llm", "Hi  there\n", "Hi", " ", " there", "\n");
+}
+
 /* An unknown pre-tokenizer: the vocabulary loads (decoding works, so a model
  * can still run on ids) but tokenizing text fails with a message naming it. */
 static void test_unknown_pre_tokenizer(void **state)
@@ -579,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_decode_rules),
         cmocka_unit_test(test_public_api),
         cmocka_unit_test(test_no_tokenizer_metadata),
+        cmocka_unit_test(test_pretokenizer_splits),
         cmocka_unit_test(test_unknown_pre_tokenizer),
         cmocka_unit_test(test_malformed_tokenizer_metadata),
     };
