@@ -2,8 +2,9 @@
  * sandbox.c — runs untrusted programs in a forked, limited, isolated child.
  *
  * Process layout for one step:
- *   caller ── fork ──> monitor: own process group, drops root to nobody,
- *                      unshare(user+net+pid namespaces), rlimits, then
+ *   caller ── fork ──> monitor: own process group, new net + pid namespaces
+ *                      (root: directly, then drops to nobody; others: in a
+ *                      new user namespace), rlimits, then
  *              fork ──> program (pid 1 of the new pid namespace when that
  *                      worked; PR_SET_PDEATHSIG kills it with the monitor, and
  *                      the kernel kills everything in a pid namespace when its
@@ -245,18 +246,24 @@ static void exec_program(const child_plan *p)
     _exit(127);
 }
 
+/* New network and pid namespaces; returns 0 or the errno of the failure.
+ * Root creates them directly (no user namespace needed, so this works where
+ * user namespaces are disabled) and then drops to nobody; everyone else needs
+ * a user namespace to own them. A user namespace is also made for root after
+ * dropping, when allowed, so the process limit counts only this sandbox. */
 static int isolate(const child_plan *p)
 {
     int flags = CLONE_NEWPID;
     if (p->config->isolate_network)
         flags |= CLONE_NEWNET;
-    if (unshare(CLONE_NEWUSER | flags) == 0)
-        return 0;
-    int first = errno;
-    /* Without user namespaces root may still create the others directly. */
-    if (unshare(flags) == 0)
-        return 0;
-    return first;
+    if (p->drop_root) {
+        int rc = unshare(flags) == 0 ? 0 : errno;
+        if (setgroups(0, NULL) != 0 || setgid(SANDBOX_GID) != 0 || setuid(SANDBOX_UID) != 0)
+            _exit(126);
+        unshare(CLONE_NEWUSER);
+        return rc;
+    }
+    return unshare(CLONE_NEWUSER | flags) == 0 ? 0 : errno;
 }
 
 /* The caller may ignore SIGPIPE or block signals in its threads; the program
@@ -278,10 +285,6 @@ static void monitor_main(const child_plan *p)
     arrange_fds(p);
     if (chdir(p->dir) != 0)
         _exit(126);
-    if (p->drop_root) {
-        if (setgroups(0, NULL) != 0 || setgid(SANDBOX_GID) != 0 || setuid(SANDBOX_UID) != 0)
-            _exit(126);
-    }
     int net_errno = isolate(p);
     put_status(3, p->config->isolate_network ? 'n' : 'd', net_errno);
     apply_limits(p->config);
