@@ -505,10 +505,10 @@ static void test_no_tokenizer_metadata(void **state)
 /* ---- pre-tokenizer splits per tokenizer.ggml.pre ---------------------------------- */
 
 /* A byte-level vocabulary of just the 256 byte stand-ins, with the given pre. */
-static tok_vocab *byte_vocab(const char *pre, gguf_file **f, char *path)
+static tok_vocab *byte_vocab_extra(const char *pre, gguf_file **f, char *path, const char *extra)
 {
     char err[512], texts[256][4];
-    const char *tokens[256];
+    const char *tokens[257];
     int next = 256;
     for (int b = 0; b < 256; b++) {
         int printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
@@ -529,7 +529,8 @@ static tok_vocab *byte_vocab(const char *pre, gguf_file **f, char *path)
     gguf_writer *w = gguf_writer_create();
     gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2");
     gguf_writer_set_str(w, "tokenizer.ggml.pre", pre);
-    gguf_writer_set_array_str(w, "tokenizer.ggml.tokens", tokens, 256);
+    tokens[256] = extra;
+    gguf_writer_set_array_str(w, "tokenizer.ggml.tokens", tokens, extra ? 257 : 256);
     assert_int_equal(gguf_writer_write(w, path, err, sizeof err), 0);
     gguf_writer_free(w);
     tok_vocab *v = NULL;
@@ -537,6 +538,36 @@ static tok_vocab *byte_vocab(const char *pre, gguf_file **f, char *path)
     assert_int_equal(tok_vocab_load(*f, path, &v, err, sizeof err), 0);
     assert_non_null(v);
     return v;
+}
+
+static tok_vocab *byte_vocab(const char *pre, gguf_file **f, char *path)
+{
+    return byte_vocab_extra(pre, f, path, NULL);
+}
+
+/* Llama 3 (ignore_merges): a word that is a vocabulary entry is one token even
+ * when no merges lead to it; GPT-2 style families build words from merges only. */
+static void test_llama3_whole_word_tokens(void **state)
+{
+    (void)state;
+    const char *pres[] = {"llama-bpe", "gpt-2"};
+    for (int k = 0; k < 2; k++) {
+        char path[] = "/tmp/slm_test_pre_XXXXXX", err[512];
+        gguf_file *f = NULL;
+        tok_vocab *v = byte_vocab_extra(pres[k], &f, path, "\xc4\xa0world"); /* "Ġworld" */
+        tok_ids ids = {0};
+        assert_int_equal(tok_encode(v, "hi world", 8, 0, 0, 0, &ids, err, sizeof err), 0);
+        if (k == 0) {
+            assert_int_equal(ids.n, 3); /* h i Ġworld */
+            assert_int_equal(ids.data[2], 256);
+        } else {
+            assert_int_equal(ids.n, 8); /* bytes only */
+        }
+        free(ids.data);
+        tok_vocab_free(v);
+        gguf_close(f);
+        unlink(path);
+    }
 }
 
 /* Splits text with pre's patterns and compares with the words listed ("|"-separated). */
@@ -663,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_public_api),
         cmocka_unit_test(test_no_tokenizer_metadata),
         cmocka_unit_test(test_pretokenizer_splits),
+        cmocka_unit_test(test_llama3_whole_word_tokens),
         cmocka_unit_test(test_unknown_pre_tokenizer),
         cmocka_unit_test(test_malformed_tokenizer_metadata),
     };
