@@ -7,7 +7,8 @@
 # in runs/bench/) and 1 and 2 threads, prints prefill tok/s (128-token prompt),
 # decode tok/s (128 tokens), peak RSS, weight bytes read per decoded token,
 # the read bandwidth measured here (tests/bench/bandwidth.c, same thread
-# count), the decode bound (bandwidth / bytes per token) and decode as % of it.
+# count, just before and after the row), the decode bound (bandwidth / bytes
+# per token) and decode as % of it.
 # Other benchmarks append a section at the end (one `section` call each).
 # BENCH_PRESETS, BENCH_TYPES, BENCH_THREADS and BENCH_REPS narrow the sweep.
 set -u
@@ -37,11 +38,13 @@ for p in $PRESETS; do
     done
 done
 
-BW_1=""; BW_2=""
-for th in $THREADS; do
-    line=$("$BIN/bandwidth" --threads "$th" --mib 1024 --passes 5) || fail "bandwidth failed"
-    eval "BW_$th=$(field best_gbs "$line")"
-done
+# Read bandwidth with th threads now (GB/s, best of 3 passes over 512 MiB, 16x L3).
+# Measured right before and after each row, keeping the higher: on a shared
+# machine the load changes within minutes and a stale figure misstates the bound.
+bandwidth_now() {
+    line=$("$BIN/bandwidth" --threads "$1" --mib 512 --passes 3) || fail "bandwidth failed"
+    field best_gbs "$line"
+}
 
 section "engine: decode vs memory-bandwidth bound (best of $REPS reps; n_ctx 256; synthetic weights; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
 printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s\n" model type thr prefill_tps decode_tps rss_MiB \
@@ -49,9 +52,11 @@ printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s\n" model type thr prefill
 for p in $PRESETS; do
     for t in $TYPES; do
         for th in $THREADS; do
+            bw_before=$(bandwidth_now "$th")
             line=$("$BIN/bench_engine" "$OUT/$p-$t.gguf" --threads "$th" --prompt 128 --decode 128 --reps "$REPS") \
                 || fail "bench_engine $p $t failed"
-            eval "bw=\${BW_$th:-}"
+            bw=$(bandwidth_now "$th")
+            bw=$(echo "$bw $bw_before" | awk '{ print ($1 > $2) ? $1 : $2 }')
             echo "$line" | awk -v p="$p" -v t="$t" -v bw="$bw" '{
                 for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
                 bound = bw * 1e9 / v["decode_bytes_per_token"]
