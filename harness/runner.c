@@ -71,12 +71,27 @@ static int check_inputs(run_session *s, char *err, size_t err_size)
     return RUNNER_OK;
 }
 
+/* A resumed run must continue on the device that measured its first items. */
+static int check_same_device(run_session *s, const char *path, char *err, size_t err_size)
+{
+    cJSON *here = runner_device_json(&s->probes);
+    const cJSON *then_id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s->doc, "device"), "device_id");
+    const cJSON *now_id = cJSON_GetObjectItemCaseSensitive(here, "device_id");
+    int same = cJSON_IsString(then_id) && cJSON_IsString(now_id) && !strcmp(then_id->valuestring, now_id->valuestring);
+    if (!same)
+        snprintf(err, err_size, "%s: measured on device %s, this is device %s: resume on the same device or start a new -o",
+                 path, cJSON_IsString(then_id) ? then_id->valuestring : "(unknown)",
+                 cJSON_IsString(now_id) ? now_id->valuestring : "(unknown)");
+    cJSON_Delete(here);
+    return same ? 0 : -1;
+}
+
 static int open_document(run_session *s, char *err, size_t err_size)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/results.json", s->o->out_dir);
     if (s->o->resume) {
-        if (res_document_load(path, &s->doc, err, err_size) != 0)
+        if (res_document_load(path, &s->doc, err, err_size) != 0 || check_same_device(s, path, err, err_size) != 0)
             return RUNNER_BAD_INPUT;
         cJSON_ReplaceItemInObjectCaseSensitive(s->doc, "status", cJSON_CreateString("running"));
         return RUNNER_OK;

@@ -78,6 +78,12 @@ kill -KILL $pid; wait $pid 2>/dev/null
     || fail "resume after SIGKILL exit $?"
 [ "$(count_items "$T/k")" -eq 12 ] || fail "after SIGKILL + resume: $(count_items "$T/k") items"
 
+# resuming on another device is refused (the file says which device measured it)
+mkdir -p "$T/other" && sed 's/"device_id":[[:space:]]*"[0-9a-f]*"/"device_id": "0000000000000000"/' \
+    "$T/k/results.json" > "$T/other/results.json"
+one_line_exit 2 "$B" run -m "$M" --suite "$T/qa.jsonl" --threads 1 --idle-baseline 0 --resume "$T/other"
+grep -q "0000000000000000" "$T/err" || fail "device mismatch: error does not name the recorded device"
+
 # report of a real run
 "$B" report "$T/r/results.json" 2>"$T/err" || fail "report exit $?"
 grep -q "| tiny-llama-fixture |" "$T/r/report.md" || fail "report.md has no row for the model"
