@@ -80,11 +80,6 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libslmcore.a $(BUILD)/lib
 tests-bin: $(TEST_BIN) $(BUILD)/slmbench
 .PHONY: tests-bin
 
-# Kernel micro-benchmark: GB/s per type and ISA (engine only).
-$(BUILD)/bench/bench_quant: $(BUILD)/obj/tests/bench/bench_quant.o $(BUILD)/libslm.a
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm -pthread
-
 # Benchmark tools for `make bench` (tests/bench/*.c, one program each; not tests).
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libslm.a

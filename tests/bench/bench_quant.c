@@ -1,7 +1,7 @@
 /*
  * bench_quant.c — micro-benchmark of the vec_dot kernels (a benchmark, not a test).
  *
- *   bench_quant [--type NAME] [--isa NAME] [--threads N] [--mib M] [--n-in K] [--seconds S]
+ *   bench_quant [--type NAME] [--isa NAME|best] [--threads N] [--mib M] [--n-in K] [--seconds S]
  *
  * For every weight type and every ISA this CPU runs, prints one line:
  *   bench_quant type=Q4_0 isa=avx2 threads=1 n_in=2048 cache_gbs=.. stream_gbs=.. dot_rel_err=..
@@ -284,13 +284,14 @@ int main(int argc, char **argv)
     };
     bench_options o;
     if (parse_options(argc, argv, &o) != 0) {
-        fprintf(stderr, "usage: bench_quant [--type NAME] [--isa NAME] [--threads N] [--mib M] [--n-in K (multiple of 256)] [--seconds S]\n");
+        fprintf(stderr, "usage: bench_quant [--type NAME] [--isa NAME|best] [--threads N] [--mib M] [--n-in K (multiple of 256)] [--seconds S]\n");
         return 2;
     }
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     int status = 0;
     for (int isa = 0; isa < QUANT_ISA_COUNT; isa++) {
-        if (o.isa && strcmp(o.isa, quant_isa_name((quant_isa)isa)) != 0) continue;
+        const int best = o.isa && strcmp(o.isa, "best") == 0;
+        if (best ? isa != (int)quant_best_isa() : o.isa && strcmp(o.isa, quant_isa_name((quant_isa)isa)) != 0) continue;
         if (quant_traits_for(SLM_TYPE_F32, (quant_isa)isa) == NULL) continue;
         if (!quant_isa_supported((quant_isa)isa)) {
             printf("bench_quant isa=%s unavailable: not supported by this CPU\n", quant_isa_name((quant_isa)isa));
