@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 
 /* ---- hyper-parameters -------------------------------------------------------- */
@@ -294,6 +296,67 @@ static int load_tensors(slm_model *m, char *err, size_t err_size)
     return 0;
 }
 
+/* ---- weights into huge pages ------------------------------------------------------ */
+
+enum { HUGE_PAGE = 2u << 20, COPY_ALIGN = 64 };
+
+static eng_weight *next_matrix(slm_model *m, int i)
+{
+    /* 0: token_embd, 1: output, then 9 per layer (absent ones have no data). */
+    if (i == 0) return &m->tok_embd;
+    if (i == 1) return &m->output;
+    i -= 2;
+    if (i >= m->hp.n_layer * 9) return NULL;
+    eng_layer *l = &m->layers[i / 9];
+    eng_weight *ws[9] = {&l->wq, &l->wk, &l->wv, &l->wqkv, &l->wo, &l->gate, &l->up, &l->gate_up, &l->down};
+    return ws[i % 9];
+}
+
+static size_t matrix_bytes(const eng_weight *w)
+{
+    return w->data ? w->row_bytes * (size_t)w->n_out : 0;
+}
+
+/* Drops the whole pages of a copied range from this process's file mapping
+ * (they stay in the page cache), so peak RSS counts the weights once. */
+static void drop_file_pages(const void *src, size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)src + page - 1) / page * page, hi = ((uintptr_t)src + n) / page * page;
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Copies every weight matrix into one anonymous 2 MiB-aligned region with
+ * transparent huge pages requested. On any failure the model keeps reading
+ * the file mapping (correct, only slower): not an error. */
+static void copy_weights(slm_model *m)
+{
+    int tied = m->output.data == m->tok_embd.data;
+    size_t total = 0;
+    for (int i = 0; next_matrix(m, i); i++)
+        if (!(i == 1 && tied)) total += (matrix_bytes(next_matrix(m, i)) + COPY_ALIGN - 1) / COPY_ALIGN * COPY_ALIGN;
+    size_t map_bytes = total + HUGE_PAGE;
+    char *map = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED) return;
+    char *base = (char *)(((uintptr_t)map + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+#ifdef MADV_HUGEPAGE
+    madvise(base, total, MADV_HUGEPAGE);
+#endif
+    size_t used = 0;
+    for (int i = 0; next_matrix(m, i); i++) {
+        eng_weight *w = next_matrix(m, i);
+        if ((i == 1 && tied) || !w->data) continue;
+        size_t n = matrix_bytes(w);
+        memcpy(base + used, w->data, n);
+        drop_file_pages(w->data, n);
+        w->data = base + used;
+        used += (n + COPY_ALIGN - 1) / COPY_ALIGN * COPY_ALIGN;
+    }
+    if (tied) m->output = m->tok_embd;
+    m->weights_copy = map;
+    m->weights_copy_bytes = map_bytes;
+}
+
 /* ---- public ---------------------------------------------------------------------- */
 
 static void free_layer(eng_layer *l)
@@ -317,6 +380,7 @@ void slm_model_free(slm_model *model)
     free(model->rope_factors_short);
     free(model->rope_factors_long);
     tok_vocab_free(model->vocab);
+    if (model->weights_copy) munmap(model->weights_copy, model->weights_copy_bytes);
     gguf_close(model->file);
     free(model);
 }
@@ -338,6 +402,7 @@ int slm_model_load(const char *path, slm_model **out, char *err, size_t err_size
         return -1;
     }
     if (m->info.n_vocab == 0) m->info.n_vocab = (uint32_t)m->hp.n_vocab;
+    copy_weights(m);
     *out = m;
     return 0;
 }

@@ -5,9 +5,12 @@
  * Invariants established by slm_model_load before it returns success:
  *  - every weight tensor the architecture needs exists with exactly the shape
  *    the hyper-parameters imply, and has a type with kernels (quant_get_traits);
- *  - eng_weight.data points into the read-only mapping (valid until
- *    slm_model_free); rows are row_bytes apart and n_in is a multiple of the
- *    type's block size;
+ *  - eng_weight.data points into the model's own anonymous copy of the weight
+ *    matrices (2 MiB aligned, transparent huge pages requested: decode streams
+ *    every weight per token and 4 KiB file pages cost ~20% in TLB misses), or
+ *    into the read-only file mapping when that copy could not be made; valid
+ *    until slm_model_free. Rows are row_bytes apart and n_in is a multiple of
+ *    the type's block size;
  *  - 1-D tensors (norm weights, biases, rope_freqs) are converted once to F32
  *    copies the model owns, so the forward pass reads them as plain floats;
  *  - n_head % n_head_kv == 0 and head_dim * n_head == n_embd (phi3/llama/qwen2
@@ -75,6 +78,8 @@ struct slm_model {
     float *rope_freq_factors;  /* [n_rot/2] divisors of each frequency, NULL if none */
     float *rope_factors_short, *rope_factors_long; /* phi3 longrope, NULL if none */
     eng_layer *layers;
+    void *weights_copy;        /* anonymous mapping holding the matrices, NULL if none */
+    size_t weights_copy_bytes;
 };
 
 /* Bytes of weights a decoded token reads (every matrix once, the embedding row
