@@ -1,0 +1,242 @@
+/*
+ * quant_avx2.h — static inline AVX2 helpers shared by the *_avx2.c kernel
+ * files (quant_avx2.c, quant_rows_avx2.c, quant_fdot_avx2.c). Include it
+ * only from files the Makefile compiles with -mavx2 -mfma -mf16c.
+ *
+ * Invariants: unaligned loads only; integer helpers never saturate for the
+ * code ranges they are documented for (codes < 64, |activation| <= 127).
+ */
+#ifndef QUANT_AVX2_H
+#define QUANT_AVX2_H
+
+#if !defined(__AVX2__) || !defined(__FMA__) || !defined(__F16C__)
+#error "quant_avx2.h needs -mavx2 -mfma -mf16c (include it only from *_avx2.c files)"
+#endif
+
+#include <immintrin.h>
+#include <string.h>
+#include "quant_kernels.h"
+
+static inline float avx2_hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float avx2_f16(quant_f16 h) { return _cvtsh_ss(h); }
+
+/* Software prefetch of the weight bytes [p + AVX2_PREFETCH, + bytes): the
+ * hardware prefetcher alone leaves the decode stream (one pass over every
+ * weight) well short of the read bandwidth; ~2 KiB ahead measured best. */
+#define AVX2_PREFETCH 2048
+static inline void avx2_prefetch(const void *p, size_t bytes)
+{
+    for (size_t off = 0; off < bytes; off += 64) _mm_prefetch((const char *)p + AVX2_PREFETCH + off, _MM_HINT_T0);
+}
+
+/* 32 nibbles: bytes 0..15 = low nibbles of qs[0..15], bytes 16..31 = high nibbles. */
+static inline __m256i avx2_nibbles(const uint8_t *qs)
+{
+    const __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+    return _mm256_and_si256(both, _mm256_set1_epi8(15));
+}
+
+/* 32 bits -> 32 bytes, 0xFF where the bit is set (byte i <- bit i). */
+static inline __m256i avx2_bits_to_bytes(uint32_t bits)
+{
+    const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
+                                              0x0101010101010101, 0x0000000000000000);
+    const __m256i select = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), shuffle);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, select), select);
+}
+
+/* Signed x signed int8 dot in 8 int32 lanes (maddubs needs an unsigned side). */
+static inline __m256i avx2_dot_i8(__m256i x, __m256i y)
+{
+    const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+    return _mm256_madd_epi16(prod, _mm256_set1_epi16(1));
+}
+
+/* Unsigned codes x signed int8 in 8 int32 lanes. */
+static inline __m256i avx2_dot_u8(__m256i x, __m256i y)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(x, y), _mm256_set1_epi16(1));
+}
+
+static inline uint32_t avx2_load_u32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The f16 scales of 8 consecutive blocks as floats. */
+#define AVX2_HALF8(p)                                                                                   \
+    _mm256_cvtph_ps(_mm_setr_epi16((short)(p)[0].d, (short)(p)[1].d, (short)(p)[2].d, (short)(p)[3].d,  \
+                                   (short)(p)[4].d, (short)(p)[5].d, (short)(p)[6].d, (short)(p)[7].d))
+
+/* Lane k of v in all lanes. */
+static inline __m256 avx2_lane(__m256 v, int k) { return _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(k)); }
+
+/* 32 nibbles from one 16-byte load broadcast to both halves (high half shifted). */
+static inline __m256i avx2_nibbles_bcast(const uint8_t *qs)
+{
+    const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)qs));
+    return _mm256_and_si256(_mm256_srlv_epi64(raw, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(15));
+}
+
+static inline __m256i avx2_q8_0_ints(const quant_block_q8_0 *x, const quant_block_q8_0 *y)
+{
+    return avx2_dot_i8(_mm256_loadu_si256((const __m256i *)x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
+}
+
+/* (code - 8) . y as code . y - 8 . y: two maddubs, no sign fix-ups. */
+static inline __m256i avx2_q4_0_ints(const quant_block_q4_0 *x, const quant_block_q8_0 *y)
+{
+    const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
+    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(avx2_nibbles_bcast(x->qs), yq),
+                                       _mm256_maddubs_epi16(_mm256_set1_epi8(8), yq));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
+/* Block b + k of a group of 8: acc += scale lane k * int sums. */
+#define AVX2_GROUP_STEP(INTS, x, y, k, acc) \
+    acc = _mm256_fmadd_ps(avx2_lane(s, k), _mm256_cvtepi32_ps(INTS((x) + b + (k), (y) + b + (k))), acc)
+
+/* The driver of the symmetric 32-block types: weight scales converted 8
+ * blocks at a time, two accumulators. INTS(x, y) gives the block's 8 int32
+ * partial sums; YS8(b) the activation scales of blocks b..b+7 as floats,
+ * YS1(b) that of block b. */
+#define AVX2_DOT_SYMMETRIC(INTS, x, y, nb, YS8, YS1, result)                                          \
+    do {                                                                                             \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                               \
+        int64_t b = 0;                                                                               \
+        for (; b + 8 <= (nb); b += 8) {                                                              \
+            avx2_prefetch((x) + b, 8 * sizeof(*(x)));                                                \
+            const __m256 s = _mm256_mul_ps(AVX2_HALF8((x) + b), YS8(b));                             \
+            AVX2_GROUP_STEP(INTS, x, y, 0, acc0); AVX2_GROUP_STEP(INTS, x, y, 1, acc1);               \
+            AVX2_GROUP_STEP(INTS, x, y, 2, acc0); AVX2_GROUP_STEP(INTS, x, y, 3, acc1);               \
+            AVX2_GROUP_STEP(INTS, x, y, 4, acc0); AVX2_GROUP_STEP(INTS, x, y, 5, acc1);               \
+            AVX2_GROUP_STEP(INTS, x, y, 6, acc0); AVX2_GROUP_STEP(INTS, x, y, 7, acc1);               \
+        }                                                                                            \
+        for (; b < (nb); b++) {                                                                      \
+            const __m256 s = _mm256_set1_ps(avx2_f16((x)[b].d) * YS1(b));                            \
+            acc0 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(INTS((x) + b, (y) + b)), acc0);             \
+        }                                                                                            \
+        *(result) = avx2_hsum(_mm256_add_ps(acc0, acc1));                                            \
+    } while (0)
+
+/* Activation scales read from the blocks (vec_dot) or from a float array (rows). */
+#define AVX2_Y_HALF8(b) AVX2_HALF8(y + (b))
+#define AVX2_Y_HALF1(b) avx2_f16(y[b].d)
+#define AVX2_Y_ARRAY8(b) _mm256_loadu_ps(ys + (b))
+#define AVX2_Y_ARRAY1(b) ys[b]
+
+/* 16 int8 per-sub-block factors -> sum_s factor[s] * bsums[s] in 8 int32 lanes. */
+static inline __m256i avx2_bsums_dot(const int16_t *bsums, __m128i factors_i8)
+{
+    return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), _mm256_cvtepi8_epi16(factors_i8));
+}
+
+/* Integer sum of one 256-block of a 16-sub-block type whose unsigned codes
+ * for chunk c (32 elements) are codes[c]; scales_i8 holds the 16 signed
+ * sub-block scales. Chunk c needs scale 2c in its first 8 int16 lanes and
+ * 2c+1 in the last 8: an in-lane byte shuffle replicates the scale byte into
+ * both bytes of each int16 and an arithmetic shift sign-extends it. */
+static inline __m256i avx2_sum16_block(const __m256i codes[8], const int8_t *yq, __m128i scales_i8)
+{
+    const __m256i scales = _mm256_broadcastsi128_si256(scales_i8);
+    __m256i select = _mm256_setr_m128i(_mm_set1_epi8(0), _mm_set1_epi8(1));
+    __m256i sum = _mm256_setzero_si256();
+    for (int c = 0; c < 8; c++) {
+        const __m256i p = _mm256_maddubs_epi16(codes[c], _mm256_loadu_si256((const __m256i *)(yq + 32 * c)));
+        const __m256i sc = _mm256_srai_epi16(_mm256_shuffle_epi8(scales, select), 8);
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, sc));
+        select = _mm256_add_epi8(select, _mm256_set1_epi8(2));
+    }
+    return sum;
+}
+
+/* 2-bit fields of a 128-element half: chunk k = (qs >> 2k) & 3. */
+static inline void avx2_unpack_2bit(const uint8_t *qs, __m256i codes[8])
+{
+    const __m256i mask = _mm256_set1_epi8(3);
+    for (int h = 0; h < 2; h++) {
+        const __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * h));
+        codes[4 * h + 0] = _mm256_and_si256(raw, mask);
+        codes[4 * h + 1] = _mm256_and_si256(_mm256_srli_epi16(raw, 2), mask);
+        codes[4 * h + 2] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), mask);
+        codes[4 * h + 3] = _mm256_and_si256(_mm256_srli_epi16(raw, 6), mask);
+    }
+}
+
+/* Q3_K 6-bit scales minus 32 as 16 int8 (word operations; layout: quant_kernels.h). */
+static inline __m128i avx2_q3_k_scales(const uint8_t packed[12])
+{
+    uint32_t w[3];
+    memcpy(w, packed, sizeof w);
+    const uint32_t lo4 = 0x0f0f0f0f, hi2 = 0x03030303;
+    const __m128i codes = _mm_setr_epi32((int)((w[0] & lo4) | ((w[2] & hi2) << 4)),
+                                         (int)((w[1] & lo4) | (((w[2] >> 2) & hi2) << 4)),
+                                         (int)(((w[0] >> 4) & lo4) | (((w[2] >> 4) & hi2) << 4)),
+                                         (int)(((w[1] >> 4) & lo4) | (((w[2] >> 6) & hi2) << 4)));
+    return _mm_sub_epi8(codes, _mm_set1_epi8(32));
+}
+
+/* Q4_K/Q5_K 6-bit scales and mins unpacked with 32-bit word operations:
+ * returns bytes 0..7 = scales, 8..15 = mins (layout: quant_kernels.h). */
+static inline __m128i avx2_k4_scales(const uint8_t packed[12])
+{
+    uint32_t w[3];
+    memcpy(w, packed, sizeof w);
+    const uint32_t sc_lo = w[0] & 0x3f3f3f3f, mn_lo = w[1] & 0x3f3f3f3f;
+    const uint32_t sc_hi = (w[2] & 0x0f0f0f0f) | ((w[0] >> 2) & 0x30303030);
+    const uint32_t mn_hi = ((w[2] >> 4) & 0x0f0f0f0f) | ((w[1] >> 2) & 0x30303030);
+    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)mn_lo, (int)mn_hi);
+}
+
+/* Min term: sum_s mins[s] * (bsums[2s] + bsums[2s+1]) in 8 int32 lanes. */
+static inline __m256i avx2_k4_mins(__m128i scales_mins, const int16_t *bsums)
+{
+    const __m128i dup = _mm_shuffle_epi8(scales_mins, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15));
+    return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), _mm256_cvtepu8_epi16(dup));
+}
+
+/* sc[2g] * dot(lo, y) + sc[2g+1] * dot(hi, y) for 64-element group g;
+ * scales16 holds the 8 scales as int16 in both 128-bit halves. */
+static inline __m256i avx2_k4_group(__m256i lo, __m256i hi, const int8_t *yq, __m256i scales16, int g)
+{
+    const __m256i sel_lo = _mm256_set1_epi16((short)(0x0100 + 0x0202 * 2 * g));
+    const __m256i sel_hi = _mm256_set1_epi16((short)(0x0100 + 0x0202 * (2 * g + 1)));
+    const __m256i p_lo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)yq));
+    const __m256i p_hi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(yq + 32)));
+    return _mm256_add_epi32(_mm256_madd_epi16(p_lo, _mm256_shuffle_epi8(scales16, sel_lo)),
+                            _mm256_madd_epi16(p_hi, _mm256_shuffle_epi8(scales16, sel_hi)));
+}
+
+static inline __m256i avx2_k4_scales16(__m128i scales_mins)
+{
+    return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scales_mins));
+}
+
+/* Q6_K codes of one block (unsigned, q + 32), chunk c = 32 elements. */
+static inline void avx2_q6_k_codes(const quant_block_q6_k *x, __m256i codes[8])
+{
+    const __m256i low4 = _mm256_set1_epi8(15), two = _mm256_set1_epi8(3 << 4);
+    for (int h = 0; h < 2; h++) {
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+        codes[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), two));
+        codes[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), two));
+        codes[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, two));
+        codes[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                                           _mm256_and_si256(_mm256_srli_epi16(qh, 2), two));
+    }
+}
+
+#endif /* QUANT_AVX2_H */
