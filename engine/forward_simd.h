@@ -11,4 +11,9 @@ typedef void (*eng_axpy_fn)(float *y, float a, const float *x, int n);
 
 void eng_axpy_avx2(float *y, float a, const float *x, int n);
 
+/* sum of exp(x[i] - max) for i < n, where max >= every x[i]. */
+typedef double (*eng_sum_exp_fn)(const float *x, int n, float max);
+
+double eng_sum_exp_avx2(const float *x, int n, float max);
+
 #endif /* ENG_FORWARD_SIMD_H */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward_simd.h"
+#include "quant.h"
 #include "slm.h"
 
 typedef struct candidate {
@@ -94,13 +96,27 @@ int slm_sampler_create(const slm_sampler_params *params, int n_vocab, slm_sample
     return 0;
 }
 
-static float log_softmax_at(const float *logits, int n, int32_t id)
+static double sum_exp_scalar(const float *x, int n, float max)
 {
-    float max = logits[0];
-    for (int i = 1; i < n; i++) max = logits[i] > max ? logits[i] : max;
     double sum = 0.0;
-    for (int i = 0; i < n; i++) sum += expf(logits[i] - max);
-    return (float)((double)(logits[id] - max) - log(sum));
+    for (int i = 0; i < n; i++) sum += expf(x[i] - max);
+    return sum;
+}
+
+/* log softmax(logits)[id], given the maximum logit: runs every decoded token
+ * over the whole vocabulary, so it uses the AVX2 exponential when it can. */
+static float log_softmax_at(const float *logits, int n, int32_t id, float max)
+{
+    quant_isa isa = quant_best_isa();
+    eng_sum_exp_fn sum_exp = isa >= QUANT_ISA_AVX2 && isa != QUANT_ISA_NEON ? eng_sum_exp_avx2 : sum_exp_scalar;
+    return (float)((double)(logits[id] - max) - log(sum_exp(logits, n, max)));
+}
+
+static float max_of(const float *x, int n)
+{
+    float max = x[0];
+    for (int i = 1; i < n; i++) max = x[i] > max ? x[i] : max;
+    return max;
 }
 
 /* Divides positive / multiplies negative logits of tokens in the last
@@ -267,6 +283,6 @@ int32_t slm_sampler_sample(slm_sampler *s, const float *logits, const int32_t *h
         if (penalise) apply_penalty(s, history, n_history);
         chosen = s->params.temperature <= 0.0f ? argmax(s->work, s->n_vocab) : sample_truncated(s);
     }
-    if (logprob_out) *logprob_out = log_softmax_at(logits, s->n_vocab, chosen);
+    if (logprob_out) *logprob_out = log_softmax_at(logits, s->n_vocab, chosen, max_of(logits, s->n_vocab));
     return chosen;
 }

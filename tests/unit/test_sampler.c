@@ -52,6 +52,28 @@ static void test_greedy_and_logprob(void **state)
     slm_sampler_free(s);
 }
 
+/* The logprob over a real-sized vocabulary (the SIMD exponential's path). */
+static void test_logprob_large_vocab(void **state)
+{
+    (void)state;
+    enum { N = 50001 };
+    static float logits[N];
+    unsigned seed = 1;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        logits[i] = (float)((seed >> 8) % 20000) / 1000.0f - 10.0f; /* -10 .. 10 */
+    }
+    char err[SLM_ERROR_SIZE];
+    slm_sampler_params p = slm_sampler_default_params();
+    slm_sampler *s = NULL;
+    assert_int_equal(slm_sampler_create(&p, N, &s, err, sizeof err), 0);
+    float lp = 0;
+    int32_t t = slm_sampler_sample(s, logits, NULL, 0, &lp);
+    double ref = log_softmax(logits, N, t);
+    assert_true(fabs(lp - ref) <= 1e-5 * fabs(ref) + 1e-6);
+    slm_sampler_free(s);
+}
+
 static void test_seeded_and_logits_untouched(void **state)
 {
     (void)state;
@@ -265,6 +287,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_greedy_and_logprob),
+        cmocka_unit_test(test_logprob_large_vocab),
         cmocka_unit_test(test_seeded_and_logits_untouched),
         cmocka_unit_test(test_truncations_collapse_to_argmax),
         cmocka_unit_test(test_top_k_limits_support),
