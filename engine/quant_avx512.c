@@ -72,6 +72,12 @@ static inline __mmask64 avx512_q5_mask(const uint8_t *qh0, const uint8_t *qh1)
 
 static inline float avx512_hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
 
+/* Software prefetch 2 KiB ahead of the weight stream (as in quant_avx2.h). */
+static inline void avx512_prefetch(const void *p, size_t bytes)
+{
+    for (size_t off = 0; off < bytes; off += 64) _mm_prefetch((const char *)p + 2048 + off, _MM_HINT_T0);
+}
+
 /* ---- F32 / F16 --------------------------------------------------------------------- */
 
 void quant_avx512_dot_f32(int64_t n, float *result, const void *w, const void *a)
@@ -129,6 +135,7 @@ static inline float avx512_q8_0_body(int64_t nb, const quant_block_q8_0 *x, cons
     __m512 acc = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+        avx512_prefetch(x + b, 2 * sizeof(*x));
         const __m512i ints = avx512_dot_i8(avx512_pair(x[b].qs, x[b + 1].qs), avx512_pair(y[b].qs, y[b + 1].qs), vnni);
         const __m512 s = avx512_scale_pair(avx512_f16(x[b].d) * avx512_f16(y[b].d), avx512_f16(x[b + 1].d) * avx512_f16(y[b + 1].d));
         acc = _mm512_fmadd_ps(s, _mm512_cvtepi32_ps(ints), acc);
@@ -154,6 +161,7 @@ static inline float avx512_q4_0_body(int64_t nb, const quant_block_q4_0 *x, cons
     __m512 acc = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+        avx512_prefetch(x + b, 2 * sizeof(*x));
         const __m512i codes = avx512_nibbles_pair(x[b].qs, x[b + 1].qs);
         const __m512i yq = avx512_pair(y[b].qs, y[b + 1].qs);
         const __m512i ints = avx512_offset_ints(codes, yq, _mm512_set1_epi8(8), vnni);
@@ -174,6 +182,7 @@ static inline float avx512_q5_0_body(int64_t nb, const quant_block_q5_0 *x, cons
     __m512 acc = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+        avx512_prefetch(x + b, 2 * sizeof(*x));
         const __mmask64 high = avx512_q5_mask(x[b].qh, x[b + 1].qh);
         const __m512i codes = _mm512_or_si512(avx512_nibbles_pair(x[b].qs, x[b + 1].qs),
                                               _mm512_maskz_mov_epi8(high, _mm512_set1_epi8(16)));
@@ -208,6 +217,7 @@ static inline float avx512_q4_1_body(int64_t nb, const quant_block_q4_1 *x, cons
     __m512 acc = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+        avx512_prefetch(x + b, 2 * sizeof(*x));
         avx512_affine_pair(avx512_nibbles_pair(x[b].qs, x[b + 1].qs), avx512_f16(x[b].d), avx512_f16(x[b].m),
                            avx512_f16(x[b + 1].d), avx512_f16(x[b + 1].m), y + b, &acc, vnni);
     }
@@ -225,6 +235,7 @@ static inline float avx512_q5_1_body(int64_t nb, const quant_block_q5_1 *x, cons
     __m512 acc = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+        avx512_prefetch(x + b, 2 * sizeof(*x));
         const __mmask64 high = avx512_q5_mask(x[b].qh, x[b + 1].qh);
         const __m512i codes = _mm512_or_si512(avx512_nibbles_pair(x[b].qs, x[b + 1].qs),
                                               _mm512_maskz_mov_epi8(high, _mm512_set1_epi8(16)));
@@ -301,6 +312,7 @@ static inline float avx512_k45_body(int64_t nb, const void *w, const quant_block
     __m512 acc = _mm512_setzero_ps();
     float mins_total = 0.0f;
     for (int64_t b = 0; b < nb; b++) {
+        avx512_prefetch(q5 ? (const void *)(x5 + b) : (const void *)(x4 + b), q5 ? sizeof(*x5) : sizeof(*x4));
         const uint8_t *packed = q5 ? x5[b].scales : x4[b].scales;
         const uint8_t *qs = q5 ? x5[b].qs : x4[b].qs;
         const float d = avx512_f16(q5 ? x5[b].d : x4[b].d), dmin = avx512_f16(q5 ? x5[b].dmin : x4[b].dmin);
@@ -336,6 +348,7 @@ static inline float avx512_q6_k_body(int64_t nb, const quant_block_q6_k *x, cons
     const __m256i low4 = _mm256_set1_epi8(15), two = _mm256_set1_epi8(3 << 4);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
+        avx512_prefetch(x + b, sizeof(*x));
         const __m512i scales16 = _mm512_zextsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[b].scales)));
         __m512i sumi = _mm512_setzero_si512();
         for (int h = 0; h < 2; h++) {
