@@ -8,7 +8,8 @@
 # decode tok/s (128 tokens), peak RSS, weight bytes read per decoded token,
 # the read bandwidth measured here (tests/bench/bandwidth.c, same thread
 # count, just before and after the row), the decode bound (bandwidth / bytes
-# per token) and decode as % of it.
+# per token), decode as % of it, and the share of the requested cores the
+# process got while decoding (cpu: well below 100% = other processes ran).
 # Other benchmarks append a section at the end (one `section` call each).
 # BENCH_PRESETS, BENCH_TYPES, BENCH_THREADS and BENCH_REPS narrow the sweep.
 set -u
@@ -47,8 +48,8 @@ bandwidth_now() {
 }
 
 section "engine: decode vs memory-bandwidth bound (best of $REPS reps; n_ctx 256; synthetic weights; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
-printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s\n" model type thr prefill_tps decode_tps rss_MiB \
-    bytes/token bw_GB/s bound_tps %bound
+printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s %6s\n" model type thr prefill_tps decode_tps rss_MiB \
+    bytes/token bw_GB/s bound_tps %bound cpu
 for p in $PRESETS; do
     for t in $TYPES; do
         for th in $THREADS; do
@@ -60,9 +61,10 @@ for p in $PRESETS; do
             echo "$line" | awk -v p="$p" -v t="$t" -v bw="$bw" '{
                 for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
                 bound = bw * 1e9 / v["decode_bytes_per_token"]
-                printf "%-14s %-7s %3d %11.1f %10.1f %9.0f %12.0f %8.2f %10.1f %6.0f%%\n", p, t, v["threads"],
+                printf "%-14s %-7s %3d %11.1f %10.1f %9.0f %12.0f %8.2f %10.1f %6.0f%% %5.0f%%\n", p, t, v["threads"],
                     v["prefill_tps"], v["decode_tps"], v["rss_peak_bytes"] / 1048576,
-                    v["decode_bytes_per_token"], bw, bound, 100 * v["decode_tps"] / bound }'
+                    v["decode_bytes_per_token"], bw, bound, 100 * v["decode_tps"] / bound,
+                    100 * v["decode_cpu_share"] }'
         done
     done
 done
