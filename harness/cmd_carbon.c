@@ -17,6 +17,7 @@
 #include "harness/decide_args.h"
 #include "reports/carbon.h"
 #include "results/compare_write.h"
+#include "results/results.h"
 
 typedef struct carbon_args {
     const char *results_path, *region, *grid_data, *cloud_data, *run_id, *json_path;
@@ -203,7 +204,7 @@ static int write_json(const carbon_args *args, const rep_energy_summary *energy,
     if (!text)
         snprintf(err, sizeof err, "%s: out of memory", args->json_path);
     else
-        status = res_decision_write_file(args->json_path, text, strlen(text), err, sizeof err);
+        status = res_write_file_atomic(args->json_path, text, strlen(text), err, sizeof err);
     free(text);
     if (status != 0)
         fprintf(stderr, "slmbench carbon: %s\n", err);

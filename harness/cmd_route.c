@@ -19,6 +19,7 @@
 #include "harness/decide_args.h"
 #include "reports/route.h"
 #include "results/compare_write.h"
+#include "results/results.h"
 
 typedef struct route_args {
     const char *local_path, *cloud_path, *chart_base, *run_id, *json_path;
@@ -219,7 +220,7 @@ static int write_json(const route_args *args, const rep_route_inputs *inputs,
     if (!text)
         snprintf(err, sizeof err, "%s: out of memory", args->json_path);
     else
-        status = res_decision_write_file(args->json_path, text, strlen(text), err, sizeof err);
+        status = res_write_file_atomic(args->json_path, text, strlen(text), err, sizeof err);
     free(text);
     if (status != 0)
         fprintf(stderr, "slmbench route: %s\n", err);

@@ -15,6 +15,7 @@
 
 #include "results/compare_stats.h"
 #include "results/compare_write.h"
+#include "results/results.h"
 
 static const cJSON *find_cloud_item(const res_file *cloud, const cJSON *local_item,
                                     const cJSON **cloud_run)
@@ -307,7 +308,7 @@ int rep_route_chart(const rep_route_point *points, size_t n, long best, const ch
         snprintf(err, err_size, "%s: out of memory", data_path);
         return -1;
     }
-    int status = res_decision_write_file(data_path, text, length, err, err_size);
+    int status = res_write_file_atomic(data_path, text, length, err, err_size);
     free(text);
     if (status != 0)
         return -1;

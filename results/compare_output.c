@@ -14,6 +14,7 @@
 
 #include "results/compare.h"
 #include "results/compare_write.h"
+#include "results/results.h"
 
 static void format_number(char *buffer, size_t size, double value)
 {
@@ -108,7 +109,7 @@ static int write_stream_to_file(char **text_ptr, size_t *length_ptr, FILE *strea
         snprintf(err, err_size, "%s: out of memory formatting the output", path);
         return -1;
     }
-    int status = res_decision_write_file(path, text, length, err, err_size);
+    int status = res_write_file_atomic(path, text, length, err, err_size);
     free(text);
     return status;
 }

@@ -1,10 +1,12 @@
 /*
- * compare_write.c — atomic file replacement and XML escaping.
+ * compare_write.c — XML escaping and gnuplot chart rendering for the decision
+ * commands (their files are written with res_write_file_atomic).
  *
  * Invariants: see compare_write.h. The temporary file is removed on every
  * failure path.
  */
 #include "results/compare_write.h"
+#include "results/results.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,51 +16,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int write_all(int fd, const char *text, size_t length)
-{
-    while (length > 0) {
-        ssize_t written = write(fd, text, length);
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        text += written;
-        length -= (size_t)written;
-    }
-    return 0;
-}
-
-int res_decision_write_file(const char *path, const char *text, size_t length, char *err,
-                            size_t err_size)
-{
-    size_t temp_size = strlen(path) + 16;
-    char *temp = malloc(temp_size);
-    if (!temp) {
-        snprintf(err, err_size, "%s: out of memory", path);
-        return -1;
-    }
-    snprintf(temp, temp_size, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(temp);
-    if (fd < 0) {
-        snprintf(err, err_size, "%s: cannot create a temporary file beside it: %s", path,
-                 strerror(errno));
-        free(temp);
-        return -1;
-    }
-    int status = write_all(fd, text, length) == 0 && fchmod(fd, 0644) == 0 && fsync(fd) == 0 ? 0 : -1;
-    if (close(fd) != 0)
-        status = -1;
-    if (status == 0 && rename(temp, path) != 0)
-        status = -1;
-    if (status != 0) {
-        snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
-        unlink(temp);
-    }
-    free(temp);
-    return status;
-}
 
 char *res_xml_escape(const char *text)
 {
@@ -121,7 +78,7 @@ static int write_script(const char *out_base, const char *terminal, const char *
         snprintf(err, err_size, "%s: out of memory", script_path);
         return -1;
     }
-    int status = res_decision_write_file(script_path, text, length, err, err_size);
+    int status = res_write_file_atomic(script_path, text, length, err, err_size);
     free(text);
     return status;
 }

@@ -1,17 +1,15 @@
 /*
- * compare_write.h — atomic text output for the decision commands (compare,
- * history, carbon, route): reports, JUnit XML and gnuplot scripts.
+ * compare_write.h — XML escaping and gnuplot charts for the decision commands
+ * (compare, history, carbon, route).
  *
- * Invariant: the target is either left untouched or replaced whole — the text
- * goes to a temporary file in the same directory, is fsync'ed, then renamed.
+ * Invariant: every file they write (reports, JUnit XML, gnuplot scripts) goes
+ * through res_write_file_atomic (results.h): the target is either left
+ * untouched or replaced whole.
  */
 #ifndef RES_COMPARE_WRITE_H
 #define RES_COMPARE_WRITE_H
 
 #include <stddef.h>
-
-int res_decision_write_file(const char *path, const char *text, size_t length, char *err,
-                            size_t err_size);
 
 /* Escapes &, <, >, " and ' for XML text and attributes; caller frees. NULL on OOM. */
 char *res_xml_escape(const char *text);

@@ -103,27 +103,35 @@ static void fsync_parent_dir(const char *path)
 int res_write_file_atomic(const char *path, const char *data, size_t len,
                           char *err, size_t err_size)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
-        snprintf(err, err_size, "%s: path too long", path);
+    /* mkstemp, not a pid-named temp: two threads of one process (or a user
+     * running two commands at once) never share a temporary file. */
+    size_t tmp_size = strlen(path) + sizeof ".tmpXXXXXX";
+    char *tmp = malloc(tmp_size);
+    if (!tmp) {
+        snprintf(err, err_size, "%s: out of memory", path);
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    snprintf(tmp, tmp_size, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(err, err_size, "%s: cannot create: %s", tmp, strerror(errno));
+        snprintf(err, err_size, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+        free(tmp);
         return -1;
     }
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
         snprintf(err, err_size, "%s: write failed: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
+        free(tmp);
         return -1;
     }
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         snprintf(err, err_size, "%s: cannot replace: %s", path, strerror(errno));
         unlink(tmp);
+        free(tmp);
         return -1;
     }
+    free(tmp);
     fsync_parent_dir(path);
     return 0;
 }

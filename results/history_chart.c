@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "results/compare_write.h"
+#include "results/results.h"
 #include "results/history.h"
 
 static int starts_series(const res_history_point *points, size_t i)
@@ -47,7 +48,7 @@ static int write_data(const res_history_point *points, size_t n, const char *pat
         snprintf(err, err_size, "%s: out of memory", path);
         return -1;
     }
-    int status = res_decision_write_file(path, text, length, err, err_size);
+    int status = res_write_file_atomic(path, text, length, err, err_size);
     free(text);
     return status;
 }

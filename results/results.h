@@ -39,6 +39,8 @@ long long res_rss_peak_bytes(char *err, size_t err_size);
 
 /* ---- files -------------------------------------------------------------------- */
 
+/* Replaces path whole or not at all: a mkstemp temporary beside it, mode 0644,
+ * fsync, rename, then a best-effort fsync of the directory. */
 int res_write_file_atomic(const char *path, const char *data, size_t len,
                           char *err, size_t err_size);
 /* SHA-256 of a file as 64 lowercase hex chars (OpenSSL libcrypto EVP). */
