@@ -326,6 +326,14 @@ static void drop_file_pages(const void *src, size_t n)
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
+/* An untied token embedding is only gathered row by row (no TLB pressure,
+ * and most rows are never touched): it stays in the file mapping. A tied one
+ * is the output matrix, read whole every token. */
+static int copy_wanted(int i, int tied)
+{
+    return tied ? i != 1 : i != 0;
+}
+
 /* Copies every weight matrix into one anonymous 2 MiB-aligned region with
  * transparent huge pages requested. On any failure the model keeps reading
  * the file mapping (correct, only slower): not an error. */
@@ -334,7 +342,7 @@ static void copy_weights(slm_model *m)
     int tied = m->output.data == m->tok_embd.data;
     size_t total = 0;
     for (int i = 0; next_matrix(m, i); i++)
-        if (!(i == 1 && tied)) total += (matrix_bytes(next_matrix(m, i)) + COPY_ALIGN - 1) / COPY_ALIGN * COPY_ALIGN;
+        if (copy_wanted(i, tied)) total += (matrix_bytes(next_matrix(m, i)) + COPY_ALIGN - 1) / COPY_ALIGN * COPY_ALIGN;
     size_t map_bytes = total + HUGE_PAGE;
     char *map = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED) return;
@@ -345,7 +353,7 @@ static void copy_weights(slm_model *m)
     size_t used = 0;
     for (int i = 0; next_matrix(m, i); i++) {
         eng_weight *w = next_matrix(m, i);
-        if ((i == 1 && tied) || !w->data) continue;
+        if (!copy_wanted(i, tied) || !w->data) continue;
         size_t n = matrix_bytes(w);
         memcpy(base + used, w->data, n);
         drop_file_pages(w->data, n);
