@@ -8,14 +8,13 @@
  * failing gnuplot never fails the report (the image is simply absent);
  * labels are written with noenhanced text so model names print verbatim.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "reports/report.h"
+#include "results/compare_write.h"
 #include "results/results.h"
 
 const char *const rep_chart_names[] = {"latency_cdf", "throughput_threads", "power_trace", "accuracy_energy", NULL};
@@ -300,44 +299,9 @@ static int accuracy_energy(const rep_input *in, int n_in, FILE *dat, FILE *gp)
 
 /* ---- running gnuplot -------------------------------------------------------- */
 
-static int run_gnuplot(const char *dir, const char *script_name)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int null_fd = open("/dev/null", O_WRONLY);
-        if (null_fd >= 0) {
-            dup2(null_fd, STDOUT_FILENO);
-            dup2(null_fd, STDERR_FILENO);
-        }
-        if (dir && chdir(dir) != 0)
-            _exit(127);
-        execlp("gnuplot", "gnuplot", script_name, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (waitpid(pid, &status, 0) < 0)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static int gnuplot_accepts(const char *expr)
 {
-    pid_t pid = fork();
-    if (pid < 0)
-        return 0;
-    if (pid == 0) {
-        int null_fd = open("/dev/null", O_WRONLY);
-        if (null_fd >= 0) {
-            dup2(null_fd, STDOUT_FILENO);
-            dup2(null_fd, STDERR_FILENO);
-        }
-        execlp("gnuplot", "gnuplot", "-e", expr, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return res_gnuplot_run(NULL, "-e", expr) == 0;
 }
 
 rep_terminal rep_detect_gnuplot(void)
@@ -381,7 +345,7 @@ int rep_write_charts(const rep_input *inputs, int n_inputs, const char *charts_d
         if (n > 0 && term != REP_TERM_NONE) {
             char script[128];
             snprintf(script, sizeof script, "%s.gp", rep_chart_names[c]);
-            if (run_gnuplot(charts_dir, script) == 0)
+            if (res_gnuplot_run(charts_dir, script, NULL) == 0)
                 (*n_rendered)++;
         }
     }

@@ -39,7 +39,7 @@ char *res_xml_escape(const char *text)
     return out;
 }
 
-static int run_gnuplot(const char *script_path)
+int res_gnuplot_run(const char *dir, const char *arg1, const char *arg2)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -50,7 +50,9 @@ static int run_gnuplot(const char *script_path)
             dup2(null_fd, STDOUT_FILENO);
             dup2(null_fd, STDERR_FILENO);
         }
-        execlp("gnuplot", "gnuplot", script_path, (char *)NULL);
+        if (dir && chdir(dir) != 0)
+            _exit(127);
+        execlp("gnuplot", "gnuplot", arg1, arg2, (char *)NULL);
         _exit(127);
     }
     int status;
@@ -94,7 +96,7 @@ int res_gnuplot_render(const char *out_base, const char *body, char *chart, size
         if (write_script(out_base, terminals[i][0], terminals[i][1], body, script_path,
                          sizeof script_path, err, err_size) != 0)
             return -1;
-        exit_code = run_gnuplot(script_path);
+        exit_code = res_gnuplot_run(NULL, script_path, NULL);
         if (exit_code == 0) {
             snprintf(chart, chart_size, "%s.%s", out_base, terminals[i][1]);
             return 0;

@@ -14,6 +14,11 @@
 /* Escapes &, <, >, " and ' for XML text and attributes; caller frees. NULL on OOM. */
 char *res_xml_escape(const char *text);
 
+/* Runs `gnuplot arg1 [arg2]` (arg2 may be NULL) in dir (NULL: the current
+ * directory) with its output discarded. Returns gnuplot's exit code (127: not
+ * found, or dir unusable), -1 when it could not be started or waited for. */
+int res_gnuplot_run(const char *dir, const char *arg1, const char *arg2);
+
 /*
  * Charts: writes OUT_BASE.gp (terminal + output lines, then `body`, which
  * must use no terminal or output of its own) and runs gnuplot on it: PNG with
