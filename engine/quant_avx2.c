@@ -195,20 +195,21 @@ void quant_avx2_dot_q4_0(int64_t n, float *result, const void *w, const void *a)
     AVX2_DOT_SYMMETRIC(avx2_q4_0_ints, x, y, n / QK4_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
 }
 
+/* (code - 16) . y as code . y - 16 . y with the unsigned 5-bit codes. */
+static inline __m256i avx2_q5_0_ints(const quant_block_q5_0 *x, const quant_block_q8_0 *y)
+{
+    const __m256i high = _mm256_and_si256(avx2_bits_to_bytes(avx2_load_u32(x->qh)), _mm256_set1_epi8(16));
+    const __m256i codes = _mm256_or_si256(avx2_nibbles_bcast(x->qs), high);
+    const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
+    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(codes, yq), _mm256_maddubs_epi16(_mm256_set1_epi8(16), yq));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
 void quant_avx2_dot_q5_0(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q5_0 *x = w;
     const quant_block_q8_0 *y = a;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / QK5_0; b++) {
-        avx2_prefetch(x + b, sizeof(*x));
-        /* code - 16 as int8 = nibble | 0xF0 when bit 4 is clear */
-        const __m256i high = _mm256_andnot_si256(avx2_bits_to_bytes(avx2_load_u32(x[b].qh)), _mm256_set1_epi8((char)0xF0));
-        const __m256i codes = _mm256_or_si256(avx2_nibbles(x[b].qs), high);
-        const __m256i p = avx2_dot_i8(codes, _mm256_loadu_si256((const __m256i *)y[b].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(avx2_f16(x[b].d) * avx2_f16(y[b].d)), _mm256_cvtepi32_ps(p), acc);
-    }
-    *result = avx2_hsum(acc);
+    AVX2_DOT_SYMMETRIC(avx2_q5_0_ints, x, y, n / QK5_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
 }
 
 /* Affine types: d*dy*sum(code*a) + m*dy*sum(a); sum(a) from the codes, exact. */
