@@ -274,12 +274,9 @@ static int write_report(const rep_input *inputs, int n_inputs, const char *out_d
     rep_summary_table(inputs, n_inputs, out);
     write_leaderboard(inputs, n_inputs, out);
     write_charts_section(out_dir, term, n_rendered, notice, out);
-    fclose(out);
     char path[4096];
     snprintf(path, sizeof path, "%s/report.md", out_dir);
-    int status = res_write_file_atomic(path, text, len, err, err_size);
-    free(text);
-    return status;
+    return res_write_memstream_atomic(out, &text, &len, path, err, err_size);
 }
 
 int rep_generate(const rep_input *inputs, int n_inputs, const char *out_dir,

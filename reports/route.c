@@ -303,14 +303,7 @@ int rep_route_chart(const rep_route_point *points, size_t n, long best, const ch
     for (size_t i = 0; i < n; i++)
         fprintf(out, "%.6f %.6f %.9g %.6g %d\n", points[i].share_local, points[i].accuracy,
                 points[i].usd_per_1000, points[i].p90_ms, (long)i == best);
-    if (fclose(out) != 0 || !text) {
-        free(text);
-        snprintf(err, err_size, "%s: out of memory", data_path);
-        return -1;
-    }
-    int status = res_write_file_atomic(data_path, text, length, err, err_size);
-    free(text);
-    if (status != 0)
+    if (res_write_memstream_atomic(out, &text, &length, data_path, err, err_size) != 0)
         return -1;
     char body[4096];
     snprintf(body, sizeof body,

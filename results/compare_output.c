@@ -97,23 +97,6 @@ static void markdown_row(FILE *out, const res_metric_comparison *row)
             row->note[0] ? row->note : "");
 }
 
-/* open_memstream fills text/length only at fclose, hence the pointers. */
-static int write_stream_to_file(char **text_ptr, size_t *length_ptr, FILE *stream,
-                                const char *path, char *err, size_t err_size)
-{
-    int closed = fclose(stream);
-    char *text = *text_ptr;
-    size_t length = *length_ptr;
-    if (closed != 0 || !text) {
-        free(text);
-        snprintf(err, err_size, "%s: out of memory formatting the output", path);
-        return -1;
-    }
-    int status = res_write_file_atomic(path, text, length, err, err_size);
-    free(text);
-    return status;
-}
-
 int res_compare_write_markdown(const res_comparison *comparison, const char *base_path,
                                const char *new_path, const char *out_path, char *err,
                                size_t err_size)
@@ -150,7 +133,7 @@ int res_compare_write_markdown(const res_comparison *comparison, const char *bas
         }
         markdown_row(out, row);
     }
-    return write_stream_to_file(&text, &length, out, out_path, err, err_size);
+    return res_write_memstream_atomic(out, &text, &length, out_path, err, err_size);
 }
 
 static int junit_case(FILE *out, const res_metric_comparison *row)
@@ -216,5 +199,5 @@ int res_compare_write_junit(const res_comparison *comparison, const char *out_pa
         snprintf(err, err_size, "%s: out of memory formatting JUnit XML", out_path);
         return -1;
     }
-    return write_stream_to_file(&text, &length, out, out_path, err, err_size);
+    return res_write_memstream_atomic(out, &text, &length, out_path, err, err_size);
 }

@@ -75,14 +75,7 @@ static int write_script(const char *out_base, const char *terminal, const char *
         return -1;
     }
     fprintf(out, "set terminal %s\nset output '%s.%s'\n%s", terminal, out_base, extension, body);
-    if (fclose(out) != 0 || !text) {
-        free(text);
-        snprintf(err, err_size, "%s: out of memory", script_path);
-        return -1;
-    }
-    int status = res_write_file_atomic(script_path, text, length, err, err_size);
-    free(text);
-    return status;
+    return res_write_memstream_atomic(out, &text, &length, script_path, err, err_size);
 }
 
 int res_gnuplot_render(const char *out_base, const char *body, char *chart, size_t chart_size,

@@ -136,6 +136,20 @@ int res_write_file_atomic(const char *path, const char *data, size_t len,
     return 0;
 }
 
+int res_write_memstream_atomic(FILE *stream, char **text, size_t *length, const char *path,
+                               char *err, size_t err_size)
+{
+    int closed = fclose(stream);
+    int status = -1;
+    if (closed != 0 || !*text)
+        snprintf(err, err_size, "%s: out of memory formatting the output", path);
+    else
+        status = res_write_file_atomic(path, *text, *length, err, err_size);
+    free(*text);
+    *text = NULL;
+    return status;
+}
+
 int res_sha256_file(const char *path, char hex[65], char *err, size_t err_size)
 {
     FILE *f = fopen(path, "rb");

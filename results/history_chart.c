@@ -43,14 +43,7 @@ static int write_data(const res_history_point *points, size_t n, const char *pat
         fprintf(out, "%zu %.9g %d \"%s\"\n", x + 1, points[i].median, points[i].change_point,
                 points[i].created_utc);
     }
-    if (fclose(out) != 0 || !text) {
-        free(text);
-        snprintf(err, err_size, "%s: out of memory", path);
-        return -1;
-    }
-    int status = res_write_file_atomic(path, text, length, err, err_size);
-    free(text);
-    return status;
+    return res_write_memstream_atomic(out, &text, &length, path, err, err_size);
 }
 
 /* gnuplot single-quoted string: a quote inside would end it, so it becomes ". */

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -43,6 +44,11 @@ long long res_rss_peak_bytes(char *err, size_t err_size);
  * fsync, rename, then a best-effort fsync of the directory. */
 int res_write_file_atomic(const char *path, const char *data, size_t len,
                           char *err, size_t err_size);
+/* Closes a stream made by open_memstream(text, length) and writes what it
+ * holds to path with res_write_file_atomic; frees *text either way (the
+ * pointers, because open_memstream fills them only at fclose). */
+int res_write_memstream_atomic(FILE *stream, char **text, size_t *length, const char *path,
+                               char *err, size_t err_size);
 /* SHA-256 of a file as 64 lowercase hex chars (OpenSSL libcrypto EVP). */
 int res_sha256_file(const char *path, char hex[65], char *err, size_t err_size);
 /* mkdir -p; fails with a clear line when the directory cannot be made or written. */
