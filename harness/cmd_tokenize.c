@@ -28,6 +28,7 @@
 
 #include "engine/slm.h"
 #include "harness/commands.h"
+#include "results/results.h"
 
 typedef struct tokenize_args {
     const char *model, *prompt, *file, *ids_text;
@@ -71,40 +72,6 @@ static int parse_args(const char *cmd, int argc, char **argv, tokenize_args *a)
         }
     }
     return 0;
-}
-
-static char *read_file(const char *path, size_t *len, char *err, size_t err_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, err_size, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *grown = realloc(buf, cap * 2);
-            if (grown == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (buf == NULL || failed) {
-        free(buf);
-        snprintf(err, err_size, "%s: cannot read: %s", path, buf ? "I/O error" : "out of memory");
-        return NULL;
-    }
-    *len = n;
-    return buf;
 }
 
 /* ---- output ------------------------------------------------------------------ */
@@ -264,7 +231,7 @@ int cmd_tokenize(int argc, char **argv)
     if (a.model == NULL || (a.prompt == NULL) == (a.file == NULL))
         return tok_fail("tokenize", CMD_USAGE, tokenize_usage);
     size_t len = 0;
-    char *text = a.file ? read_file(a.file, &len, err, sizeof err) : NULL;
+    char *text = a.file ? res_read_file(a.file, SIZE_MAX, &len, err, sizeof err) : NULL;
     if (a.file && text == NULL)
         return tok_fail("tokenize", CMD_USAGE, err);
     if (a.prompt)

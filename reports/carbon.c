@@ -7,6 +7,7 @@
  * uncited reaches the output.
  */
 #include "reports/carbon.h"
+#include "results/results.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -107,30 +108,10 @@ void rep_carbon_compute(const rep_energy_summary *energy, double g_per_kwh, doub
 
 static cJSON *load_json(const char *path, char *err, size_t err_size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "%s: cannot open data file", path);
+    char *text = res_read_file(path, SIZE_MAX, NULL, err, err_size);
+    if (!text)
         return NULL;
-    }
-    char *text = NULL;
-    size_t length = 0, capacity = 0;
-    int c;
-    while ((c = fgetc(f)) != EOF) {
-        if (length + 2 > capacity) {
-            capacity = capacity ? capacity * 2 : 4096;
-            char *grown = realloc(text, capacity);
-            if (!grown) {
-                free(text);
-                fclose(f);
-                snprintf(err, err_size, "%s: out of memory", path);
-                return NULL;
-            }
-            text = grown;
-        }
-        text[length++] = (char)c;
-    }
-    fclose(f);
-    cJSON *root = text ? (text[length] = '\0', cJSON_Parse(text)) : NULL;
+    cJSON *root = cJSON_Parse(text);
     free(text);
     if (!root)
         snprintf(err, err_size, "%s: not valid JSON", path);

@@ -7,39 +7,14 @@
  * res_file and freed by res_file_free().
  */
 #include "results/compare_load.h"
+#include "results/results.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RES_MAX_FILE_BYTES (512L * 1024 * 1024)
-
-static char *read_whole_file(const char *path, char *err, size_t err_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *data = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || size > RES_MAX_FILE_BYTES || fseek(f, 0, SEEK_SET) != 0) {
-        snprintf(err, err_size, "%s: cannot read (not a regular file or too large)", path);
-    } else if (!(data = malloc((size_t)size + 1))) {
-        snprintf(err, err_size, "%s: out of memory", path);
-    } else if (fread(data, 1, (size_t)size, f) != (size_t)size) {
-        snprintf(err, err_size, "%s: read error", path);
-        free(data);
-        data = NULL;
-    } else {
-        data[size] = '\0';
-    }
-    fclose(f);
-    return data;
-}
+#define RES_MAX_FILE_BYTES ((size_t)512 * 1024 * 1024)
 
 static int check_schema(const res_file *file, char *err, size_t err_size)
 {
@@ -91,7 +66,7 @@ int res_file_load(const char *path, res_file *out, char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", path);
-    char *text = read_whole_file(path, err, err_size);
+    char *text = res_read_file(path, RES_MAX_FILE_BYTES, NULL, err, err_size);
     if (!text)
         return -1;
     out->root = cJSON_Parse(text);

@@ -59,40 +59,6 @@ cJSON *res_document_new(int argc, char **argv)
     return doc;
 }
 
-static char *read_whole_file(const char *path, char *err, size_t err_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len - 1 == 0) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf || failed) {
-        snprintf(err, err_size, "%s: read failed", path);
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
 static int validate_document(const cJSON *doc, const char *path, char *err, size_t err_size)
 {
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
@@ -123,7 +89,7 @@ static int validate_document(const cJSON *doc, const char *path, char *err, size
 int res_document_load(const char *path, cJSON **out, char *err, size_t err_size)
 {
     *out = NULL;
-    char *text = read_whole_file(path, err, err_size);
+    char *text = res_read_file(path, SIZE_MAX, NULL, err, err_size);
     if (!text)
         return -1;
     const char *error_at = NULL;

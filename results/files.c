@@ -1,6 +1,6 @@
 /*
  * files.c — durable file output and process facts for results: atomic writes
- * (temp + fsync + rename + directory fsync), SHA-256 of model files through
+ * (temp + fsync + rename + directory fsync), whole-file reads, SHA-256 of model files through
  * OpenSSL's EVP interface, mkdir -p, UTC timestamps and peak RSS.
  *
  * Invariant: on any failure the destination file is untouched and the temp
@@ -66,6 +66,55 @@ long long res_rss_peak_bytes(char *err, size_t err_size)
     if (kib < 0)
         snprintf(err, err_size, "/proc/self/status: no VmHWM line");
     return kib < 0 ? -1 : kib * 1024;
+}
+
+/* Doubles buf's capacity; on failure frees it and returns NULL. */
+static char *grow(char *buf, size_t *cap)
+{
+    char *bigger = realloc(buf, *cap * 2);
+    if (!bigger)
+        free(buf);
+    else
+        *cap *= 2;
+    return bigger;
+}
+
+char *res_read_file(const char *path, size_t max_bytes, size_t *len, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        snprintf(err, err_size, "%s: is a directory, not a file", path);
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf && n <= max_bytes && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n == cap - 1)
+            buf = grow(buf, &cap);
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (!buf || failed || n > max_bytes) {
+        if (!buf)
+            snprintf(err, err_size, "%s: out of memory reading it", path);
+        else if (failed)
+            snprintf(err, err_size, "%s: read error", path);
+        else
+            snprintf(err, err_size, "%s: larger than %zu bytes", path, max_bytes);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
 }
 
 static int write_all(int fd, const char *data, size_t len)

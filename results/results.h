@@ -40,6 +40,11 @@ long long res_rss_peak_bytes(char *err, size_t err_size);
 
 /* ---- files -------------------------------------------------------------------- */
 
+/* A whole file as a NUL-terminated malloc'd buffer (*len, when len is not
+ * NULL, gets its length, which may include NUL bytes). NULL with err naming
+ * the file when it cannot be opened, is a directory, is over max_bytes, or a
+ * read fails. */
+char *res_read_file(const char *path, size_t max_bytes, size_t *len, char *err, size_t err_size);
 /* Replaces path whole or not at all: a mkstemp temporary beside it, mode 0644,
  * fsync, rename, then a best-effort fsync of the directory. */
 int res_write_file_atomic(const char *path, const char *data, size_t len,
