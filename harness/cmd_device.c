@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devices/device.h"
 #include "harness/commands.h"
@@ -58,6 +60,46 @@ static int parse_offset(const char *text, double *out)
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* Inputs the user named are checked here, so a typo is a usage error and not
+ * a probe that quietly drops out of the sampled results. */
+static int check_named_inputs(const dev_sampler_config *cfg)
+{
+    static const char *const clocks[] = {"auto", "monotonic", "realtime", "relative"};
+    int clock_ok = !cfg->external_clock;
+    for (size_t i = 0; !clock_ok && i < sizeof clocks / sizeof clocks[0]; i++)
+        clock_ok = !strcmp(cfg->external_clock, clocks[i]);
+    if (!clock_ok) {
+        fprintf(stderr, "slmbench device: --meter-clock: '%s' is not auto, monotonic, realtime or relative\n",
+                cfg->external_clock);
+        return -1;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (cfg->external_csv) {
+        if (stat(cfg->external_csv, &st) != 0)
+            why = strerror(errno);
+        else if (S_ISDIR(st.st_mode))
+            why = "is a directory, not a file";
+        else if (access(cfg->external_csv, R_OK) != 0)
+            why = strerror(errno);
+        if (why) {
+            fprintf(stderr, "slmbench device: %s: --meter-csv: %s\n", cfg->external_csv, why);
+            return -1;
+        }
+    }
+    if (cfg->profiles_dir) {
+        if (stat(cfg->profiles_dir, &st) != 0)
+            why = strerror(errno);
+        else if (!S_ISDIR(st.st_mode))
+            why = "not a directory";
+        if (why) {
+            fprintf(stderr, "slmbench device: %s: --profiles: %s\n", cfg->profiles_dir, why);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -109,7 +151,7 @@ static int parse_args(int argc, char **argv, device_options *o)
         fprintf(stderr, "slmbench device: --hz: at most 1000\n");
         return -1;
     }
-    return 0;
+    return check_named_inputs(&o->cfg);
 }
 
 static void print_text_device(const cJSON *fp, const cJSON *counters)
