@@ -32,7 +32,7 @@
 
 typedef struct tokenize_args {
     const char *model, *prompt, *file, *ids_text;
-    int ids_only, bos, parse_special, json, bench, special;
+    int ids_only, bos, parse_special, json, bench, special, help;
     double bench_seconds;
 } tokenize_args;
 
@@ -54,6 +54,7 @@ static int parse_args(const char *cmd, int argc, char **argv, tokenize_args *a)
         else if (!strcmp(f, "--file") && has_value) a->file = argv[++i];
         else if (!strcmp(f, "--ids") && !strcmp(cmd, "detokenize") && has_value) a->ids_text = argv[++i];
         else if (!strcmp(f, "--ids") && !strcmp(cmd, "tokenize")) a->ids_only = 1;
+        else if (!strcmp(f, "--help") || !strcmp(f, "-h")) a->help = 1;
         else if (!strcmp(f, "--bos")) a->bos = 1;
         else if (!strcmp(f, "--parse-special")) a->parse_special = 1;
         else if (!strcmp(f, "--special")) a->special = 1;
@@ -222,12 +223,18 @@ static const char tokenize_usage[] =
     "usage: slmbench tokenize -m MODEL (-p TEXT | --file F) [--ids] [--bos] [--parse-special] [--json] "
     "[--bench [--seconds S]]";
 
+static const char detokenize_usage[] = "usage: slmbench detokenize -m MODEL --ids \"1 2 3\" [--special]";
+
 int cmd_tokenize(int argc, char **argv)
 {
     tokenize_args a;
     char err[SLM_ERROR_SIZE];
     if (parse_args("tokenize", argc, argv, &a) != 0)
         return CMD_USAGE;
+    if (a.help) {
+        printf("%s\n", tokenize_usage);
+        return CMD_OK;
+    }
     if (a.model == NULL || (a.prompt == NULL) == (a.file == NULL))
         return tok_fail("tokenize", CMD_USAGE, tokenize_usage);
     size_t len = 0;
@@ -297,8 +304,12 @@ int cmd_detokenize(int argc, char **argv)
     char err[SLM_ERROR_SIZE];
     if (parse_args("detokenize", argc, argv, &a) != 0)
         return CMD_USAGE;
+    if (a.help) {
+        printf("%s\n", detokenize_usage);
+        return CMD_OK;
+    }
     if (a.model == NULL || a.ids_text == NULL)
-        return tok_fail("detokenize", CMD_USAGE, "usage: slmbench detokenize -m MODEL --ids \"1 2 3\" [--special]");
+        return tok_fail("detokenize", CMD_USAGE, detokenize_usage);
     int32_t *ids = NULL;
     int n = 0;
     if (parse_id_list(a.ids_text, &ids, &n, err, sizeof err) != 0)
