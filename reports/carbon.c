@@ -197,7 +197,12 @@ int rep_cloud_load(const char *data_path, rep_cloud_figure **figures, size_t *n,
     if (!root)
         return -1;
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "figures");
-    size_t count = cJSON_IsArray(list) ? (size_t)cJSON_GetArraySize(list) : 0;
+    if (!cJSON_IsArray(list)) {
+        snprintf(err, err_size, "%s: no \"figures\" array (not a cloud energy data file)", data_path);
+        cJSON_Delete(root);
+        return -1;
+    }
+    size_t count = (size_t)cJSON_GetArraySize(list);
     *figures = calloc(count ? count : 1, sizeof **figures);
     int status = *figures ? 0 : -1;
     if (!*figures)
