@@ -93,6 +93,10 @@ struct backend {
     int (*describe)(backend *self, cJSON *model, cJSON *backend_info, char *err, size_t err_size);
     void (*destroy)(backend *self);
     void *impl;
+    /* 1: requests go out as system + user turns in a chat format (a local
+     * model's template, a server's); 0: raw_prompt as is. The runner picks
+     * stop sequences and output trimming by it (tasks/task.h). */
+    int chat_format;
 };
 
 /* ---- local backend (harness/backend_local.c) ---------------------------- */
@@ -102,7 +106,8 @@ typedef struct backend_local_options {
     int n_threads;            /* 0 = engine default */
     int n_ctx;                /* 0 = engine default */
     int kv_f32;               /* 0: f16 KV cache, 1: f32 */
-    /* NULL or "auto": the model's own template, raw prompt when it has none;
+    /* NULL or "auto": the model's own template, raw prompt when it has none
+     * (an unrecognised template fails the open: see backend_local_prompt_format);
      * "none": never a template; otherwise a family name for slm_chat_render. */
     const char *chat_template;
     void (*thread_init)(int thread_index, void *user); /* may be NULL (e.g. core binding) */
@@ -111,6 +116,15 @@ typedef struct backend_local_options {
 
 int backend_local_open(const backend_local_options *options, backend **out,
                        char *err, size_t err_size);
+
+/* The prompt format a local model gets under chat_template (as in
+ * backend_local_options), decided from the file's tokenizer metadata alone so
+ * that a run can refuse bad input before it writes anything: "raw" or the
+ * chat family. In auto mode a model without a template is "raw" (a base
+ * model); one whose template is not recognised is an error, as is an unknown
+ * forced family: one line naming the file and the problem. */
+int backend_local_prompt_format(const char *model_path, const char *chat_template,
+                                char *format, size_t format_size, char *err, size_t err_size);
 
 /* ---- OpenAI-compatible remote backend (harness/backend_openai.c) --------- */
 

@@ -4,6 +4,10 @@
  * a per-token callback for timestamps, stop sequences, detokenization.
  *
  * Invariants:
+ *  - The prompt format is fixed at open: the chat template (the model's own,
+ *    or a forced family) or raw. A model without a template is a base model
+ *    and gets the raw prompt; an unrecognised template is an error unless
+ *    the caller chose "none" (--no-chat-template) or a family.
  *  - The KV cache is emptied before every request: items are independent.
  *  - Stop strings are checked on the text decoded so far; the output ends
  *    before the earliest stop string, which is never part of response.text.
@@ -41,24 +45,60 @@ typedef struct generation_state {
     int stopped_by_sequence, failed;
 } generation_state;
 
-static int choose_template(local_backend *self, const char *mode, char *err, size_t err_size)
+/* The template decision shared by the backend and the early input check:
+ * *use_template and the family in family[] ("" when raw). */
+static int decide_template(slm_model *model, const slm_model_info *info, const char *mode,
+                           int *use_template, char *family, size_t family_size,
+                           char *err, size_t err_size)
 {
-    if (mode && !strcmp(mode, "none")) {
-        self->use_template = 0;
+    *use_template = 0;
+    family[0] = '\0';
+    if (mode && !strcmp(mode, "none"))
         return 0;
-    }
-    if (!mode || !*mode || !strcmp(mode, "auto")) {
-        self->use_template = self->info.has_chat_template && self->info.chat_template_family[0];
-        return 0;
-    }
-    snprintf(self->template_family, sizeof self->template_family, "%s", mode);
+    int automatic = !mode || !*mode || !strcmp(mode, "auto");
+    if (automatic && !info->has_chat_template)
+        return 0; /* a base model: the raw prompt is its format */
+    /* Rendering a probe turn is what reports an unrecognised template or an
+     * unknown family, with the file named, before anything is measured. */
     slm_chat_message probe = {"user", "x"};
     char *rendered = NULL;
-    if (slm_chat_render(self->model, self->template_family, &probe, 1, 1, &rendered, err, err_size) != 0)
+    if (slm_chat_render(model, automatic ? NULL : mode, &probe, 1, 1, &rendered, err, err_size) != 0)
         return -1;
     free(rendered);
-    self->use_template = 1;
+    snprintf(family, family_size, "%s", automatic ? info->chat_template_family : mode);
+    *use_template = 1;
     return 0;
+}
+
+static int choose_template(local_backend *self, const char *mode, char *err, size_t err_size)
+{
+    char family[sizeof self->template_family];
+    if (decide_template(self->model, &self->info, mode, &self->use_template, family, sizeof family,
+                        err, err_size) != 0)
+        return -1;
+    int automatic = !mode || !*mode || !strcmp(mode, "auto");
+    /* "" renders with the model's own template; a forced family is passed on. */
+    snprintf(self->template_family, sizeof self->template_family, "%s", automatic ? "" : family);
+    self->base.chat_format = self->use_template;
+    return 0;
+}
+
+int backend_local_prompt_format(const char *model_path, const char *chat_template,
+                                char *format, size_t format_size, char *err, size_t err_size)
+{
+    slm_model_info info;
+    slm_model *vocab = NULL;
+    if (slm_model_inspect(model_path, &info, err, err_size) != 0 ||
+        slm_vocab_load(model_path, &vocab, err, err_size) != 0)
+        return -1;
+    int use_template = 0;
+    char family[64];
+    int status = decide_template(vocab, &info, chat_template, &use_template, family, sizeof family,
+                                 err, err_size);
+    slm_model_free(vocab);
+    if (status == 0)
+        snprintf(format, format_size, "%s", use_template ? family : "raw");
+    return status;
 }
 
 static int append_text(generation_state *st, const char *piece, size_t len)
@@ -283,6 +323,7 @@ static int local_describe(backend *base, cJSON *model, cJSON *backend_info, char
     const char *family = !self->use_template ? "none"
                          : self->template_family[0] ? self->template_family : self->info.chat_template_family;
     cJSON_AddStringToObject(backend_info, "chat_template", family);
+    cJSON_AddStringToObject(backend_info, "prompt_format", self->use_template ? family : "raw");
     return 0;
 }
 
@@ -304,7 +345,7 @@ int backend_local_open(const backend_local_options *options, backend **out, char
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    self->base = (backend){"local", local_generate, local_describe, local_destroy, self};
+    self->base = (backend){"local", local_generate, local_describe, local_destroy, self, 0};
     if (slm_model_load(options->model_path, &self->model, err, err_size) != 0) {
         free(self);
         return -1;

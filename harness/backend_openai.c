@@ -343,6 +343,7 @@ static int openai_describe(backend *self, cJSON *model, cJSON *backend_info, cha
     cJSON_AddStringToObject(backend_info, "name", "openai");
     cJSON_AddStringToObject(backend_info, "endpoint", impl->endpoint);
     cJSON_AddStringToObject(backend_info, "model", impl->model);
+    cJSON_AddStringToObject(backend_info, "prompt_format", "chat (server-side template)");
     return 0;
 }
 
@@ -431,6 +432,7 @@ int backend_openai_open(const backend_openai_options *options, backend **out, ch
     self->generate = openai_generate;
     self->describe = openai_describe;
     self->destroy = openai_destroy;
+    self->chat_format = 1; /* always chat completions: messages, never raw text */
     *out = self;
     return 0;
 }

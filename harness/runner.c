@@ -4,8 +4,11 @@
  * on stderr, a summary table on stdout at the end.
  *
  * Invariants:
- *  - Suites and model files are checked before any measurement starts, so bad
- *    input fails fast with one line and no partial output directory content.
+ *  - Suites, model files and the models' chat templates are checked before
+ *    any measurement starts, so bad input fails fast with one line and no
+ *    partial output directory content.
+ *  - Each run's config records the prompt format actually used
+ *    ("prompt_format": the chat family, or "raw").
  *  - A run is identified by run_key + model sha256; --resume finds it and
  *    skips every (item id, rep) already recorded.
  *  - A new run into a directory that already holds results.json is refused
@@ -52,6 +55,10 @@ static int check_inputs(run_session *s, char *err, size_t err_size)
         }
         if (slm_model_inspect(o->models[m], &info, err, err_size) != 0)
             return RUNNER_BAD_INPUT; /* not a usable GGUF: fail before any output is written */
+        char format[64];
+        if (backend_local_prompt_format(o->models[m], o->chat_template, format, sizeof format,
+                                        err, err_size) != 0)
+            return RUNNER_BAD_INPUT; /* unrecognised template or unknown family, likewise */
     }
     task_load_options load;
     task_load_options_default(&load);
@@ -143,7 +150,8 @@ static void make_run_key(const run_session *s, const char *suite, int threads, c
              o->n_shots, o->max_new_tokens, o->reps, backend_name);
 }
 
-static void fill_config(cJSON *config, const run_session *s, const char *suite, int threads)
+static void fill_config(cJSON *config, const run_session *s, const char *suite, int threads,
+                        const cJSON *backend_info)
 {
     const runner_options *o = s->o;
     cJSON_AddNumberToObject(config, "threads", threads);
@@ -159,6 +167,8 @@ static void fill_config(cJSON *config, const run_session *s, const char *suite, 
     cJSON_AddNumberToObject(config, "limit", o->limit);
     cJSON_AddNumberToObject(config, "n_shots", o->n_shots);
     cJSON_AddStringToObject(config, "chat_template", o->chat_template ? o->chat_template : "auto");
+    const cJSON *format = cJSON_GetObjectItemCaseSensitive(backend_info, "prompt_format");
+    cJSON_AddStringToObject(config, "prompt_format", cJSON_IsString(format) ? format->valuestring : "unknown");
     cJSON_AddNumberToObject(config, "max_new_tokens", o->max_new_tokens);
     cJSON_AddBoolToObject(config, "thread_binding", o->probes.bind_threads);
 }
@@ -186,7 +196,7 @@ static cJSON *find_or_add_run(run_session *s, backend *b, const char *suite, int
     cJSON_ReplaceItemInObjectCaseSensitive(run, "backend", info);
     const cJSON *actual = cJSON_GetObjectItemCaseSensitive(info, "threads");
     fill_config(cJSON_GetObjectItemCaseSensitive(run, "config"), s, suite,
-                threads == 0 && cJSON_IsNumber(actual) ? actual->valueint : threads);
+                threads == 0 && cJSON_IsNumber(actual) ? actual->valueint : threads, info);
     return run;
 }
 
