@@ -3,9 +3,13 @@
  * generation through the backend, the schema's ITEM object (timings, every
  * inter-token latency, energy, counters, RSS, confidence, output, scores).
  *
- * Invariants: a generation cut short by a stop request is never recorded
- * (an incomplete item would bias every metric); a generation error becomes
- * an item with "error" so that --resume does not retry it forever.
+ * Invariants:
+ *  - Stop sequences and output trimming follow the backend's prompt format:
+ *    task_stop_sequences(chat) / task_output_trim_chat for chat, the item's
+ *    raw stops / task_output_trim otherwise.
+ *  - A generation cut short by a stop request is never recorded (an
+ *    incomplete item would bias every metric); a generation error becomes an
+ *    item with "error" so that --resume does not retry it forever.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +34,19 @@ const char *runner_primary_score(const task_suite *suite)
     return NULL;
 }
 
+/* Chat answers end at the end-of-turn token: they get the chat stop
+ * sequences (none for code, so a fenced answer is not cut at "\ndef ");
+ * raw continuations get the item's own. */
+static void fill_stops(backend_request *req, const task_item *item, int chat)
+{
+    const char *const *stops = NULL;
+    int n = task_stop_sequences(item, chat, &stops);
+    for (int i = 0; i < n && req->n_stop < BACKEND_MAX_STOP; i++)
+        req->stop[req->n_stop++] = stops[i];
+}
+
 static void fill_request(backend_request *req, const task_item *item, const task_prompt *prompt,
-                         const runner_options *o, int rep, runner_probes *probes)
+                         const runner_options *o, int rep, int chat, runner_probes *probes)
 {
     memset(req, 0, sizeof *req);
     req->system = prompt->system;
@@ -40,8 +55,7 @@ static void fill_request(backend_request *req, const task_item *item, const task
     req->max_new_tokens = item->max_new_tokens > 0 ? item->max_new_tokens : 128;
     if (o->max_new_tokens > 0 && o->max_new_tokens < req->max_new_tokens)
         req->max_new_tokens = o->max_new_tokens;
-    for (int i = 0; i < item->n_stop && req->n_stop < BACKEND_MAX_STOP; i++)
-        req->stop[req->n_stop++] = item->stop[i];
+    fill_stops(req, item, chat);
     req->temperature = o->temperature;
     req->seed = o->seed + (uint64_t)rep;
     req->cancel = o->stop;
@@ -111,7 +125,7 @@ static void add_scores(cJSON *json, const task_item *item, const char *output)
     free(detail);
 }
 
-static cJSON *item_json(const task_item *item, int rep, const backend_response *r,
+static cJSON *item_json(const task_item *item, int rep, int chat, const backend_response *r,
                         runner_probes *probes)
 {
     cJSON *json = cJSON_CreateObject();
@@ -125,8 +139,9 @@ static cJSON *item_json(const task_item *item, int rep, const backend_response *
     runner_add_rss(json);
     add_confidence(json, r);
     cJSON_AddStringToObject(json, "stop_reason", backend_stop_reason_name(r->stop_reason));
-    size_t keep = task_output_trim(item, r->text ? r->text : "");
-    char *output = strndup(r->text ? r->text : "", keep);
+    const char *text = r->text ? r->text : "";
+    size_t keep = chat ? task_output_trim_chat(item, text) : task_output_trim(item, text);
+    char *output = strndup(text, keep);
     char *clean = res_utf8_sanitize(output ? output : "");
     cJSON_AddStringToObject(json, "output", clean ? clean : "");
     add_scores(json, item, output ? output : "");
@@ -162,7 +177,7 @@ int runner_measure_item(backend *b, runner_probes *probes, const task_suite *sui
     if (task_prompt_build(suite, item, o->n_shots, &prompt, err, err_size) != 0)
         return RUNNER_FAILED;
     backend_request req;
-    fill_request(&req, item, &prompt, o, rep, probes);
+    fill_request(&req, item, &prompt, o, rep, b->chat_format, probes);
     backend_response resp;
     char gen_err[512] = "";
     int status = b->generate(b, &req, &resp, gen_err, sizeof gen_err);
@@ -180,7 +195,7 @@ int runner_measure_item(backend *b, runner_probes *probes, const task_suite *sui
         return RUNNER_INTERRUPTED;
     }
     if (out) /* NULL for warm-up: nothing is built, nothing is scored */
-        *out = item_json(item, rep, &resp, probes);
+        *out = item_json(item, rep, b->chat_format, &resp, probes);
     backend_response_free(&resp);
     return RUNNER_OK;
 }
