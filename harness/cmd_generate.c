@@ -3,6 +3,7 @@
  * print them with a timing line.
  *
  *   slmbench generate -m MODEL (--tokens IDS | -p TEXT [--chat]) -n N
+ *       [--chat-template NAME (implies --chat) | --no-chat-template (raw prompt)]
  *       [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
  *       [--repeat-last-n N] [--seed S] [--threads N] [--ctx N] [--kv f16|f32]
  *
@@ -25,7 +26,8 @@
 
 typedef struct gen_opts {
     const char *model, *tokens_text, *prompt;
-    int chat, n_predict, n_threads, n_ctx;
+    const char *chat_template; /* --chat-template NAME: family override, NULL = the model's own */
+    int chat, no_chat_template, n_predict, n_threads, n_ctx;
     slm_kv_type kv;
     slm_sampler_params sampling;
 } gen_opts;
@@ -79,6 +81,7 @@ static int parse_valued(gen_opts *o, const char *flag, const char *v)
     if (!strcmp(flag, "-m") || !strcmp(flag, "--model")) o->model = v;
     else if (!strcmp(flag, "--tokens")) o->tokens_text = v;
     else if (!strcmp(flag, "-p") || !strcmp(flag, "--prompt")) o->prompt = v;
+    else if (!strcmp(flag, "--chat-template")) { o->chat_template = v; o->chat = 1; }
     else if (!strcmp(flag, "-n")) bad = to_int(v, 0, 1 << 20, &o->n_predict);
     else if (!strcmp(flag, "--threads")) bad = to_int(v, 1, 1024, &o->n_threads);
     else if (!strcmp(flag, "--ctx")) bad = to_int(v, 1, 1 << 20, &o->n_ctx);
@@ -111,6 +114,10 @@ static int parse_opts(int argc, char **argv, gen_opts *o)
             o->chat = 1;
             continue;
         }
+        if (!strcmp(argv[i], "--no-chat-template")) {
+            o->no_chat_template = 1;
+            continue;
+        }
         if (argv[i][0] != '-') return usage_error("unexpected argument", argv[i]);
         if (i + 1 >= argc) return usage_error("missing value for", argv[i]);
         int rc = parse_valued(o, argv[i], argv[i + 1]);
@@ -118,8 +125,11 @@ static int parse_opts(int argc, char **argv, gen_opts *o)
         i++;
     }
     if (!o->model || (!o->tokens_text == !o->prompt) || o->n_predict < 0)
-        return usage_error("usage: slmbench generate -m MODEL (--tokens IDS | -p TEXT [--chat]) -n N "
+        return usage_error("usage: slmbench generate -m MODEL (--tokens IDS | -p TEXT [--chat | --chat-template NAME | --no-chat-template]) -n N "
                            "[--temp --top-k --top-p --min-p --repeat-penalty --seed --threads]", NULL);
+    if (o->chat_template && o->no_chat_template)
+        return usage_error("--chat-template and --no-chat-template exclude each other", NULL);
+    if (o->no_chat_template) o->chat = 0; /* the raw prompt, as asked */
     if (o->chat && !o->prompt) return usage_error("--chat needs -p TEXT", NULL);
     return CMD_OK;
 }
@@ -160,7 +170,7 @@ static int prompt_ids(const gen_opts *o, const slm_model *model, int32_t **ids, 
     const char *text = o->prompt;
     if (o->chat) {
         slm_chat_message msg = {"user", o->prompt};
-        if (slm_chat_render(model, NULL, &msg, 1, 1, &rendered, err, err_size) != 0) return -1;
+        if (slm_chat_render(model, o->chat_template, &msg, 1, 1, &rendered, err, err_size) != 0) return -1;
         text = rendered;
     }
     int rc = slm_tokenize(model, text, strlen(text), slm_add_bos_default(model), o->chat, ids, n, err, err_size);
