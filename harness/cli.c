@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness/cli.h"
 
@@ -55,6 +57,21 @@ int cli_int(const char *flag, const char *text, int min, int max, int *out, char
         return -1;
     }
     *out = (int)v;
+    return 0;
+}
+
+int cli_u64(const char *flag, const char *text, uint64_t max, uint64_t *out, char *err, size_t err_size)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = text ? strtoull(text, &end, 10) : 0;
+    /* strtoull accepts "-1" (as ULLONG_MAX): a sign is refused explicitly. */
+    if (!text || !*text || strchr(text, '-') || *end || errno || v > max) {
+        snprintf(err, err_size, "%s: '%s' is not an unsigned integer in 0..%llu", flag, text ? text : "",
+                 (unsigned long long)max);
+        return -1;
+    }
+    *out = (uint64_t)v;
     return 0;
 }
 
@@ -141,6 +158,49 @@ const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size)
     }
     (*i)++;
     return argv[*i];
+}
+
+int cli_model_file_ok(const char *path, char *err, size_t err_size)
+{
+    struct stat st;
+    if (access(path, R_OK) != 0 || stat(path, &st) != 0)
+        snprintf(err, err_size, "%s: model file not found or not readable", path);
+    else if (S_ISDIR(st.st_mode))
+        snprintf(err, err_size, "%s: is a directory, not a model file", path);
+    else
+        return 0;
+    return -1;
+}
+
+int cli_output_file_ok(const char *flag, const char *path, char *err, size_t err_size)
+{
+    struct stat st;
+    if (!path[0]) {
+        snprintf(err, err_size, "%s: empty file name", flag);
+        return -1;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "%s: is a directory, not a file (%s)", path, flag);
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    const char *why = NULL;
+    if (stat(dir, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = "not a directory";
+    else if (access(dir, W_OK | X_OK) != 0)
+        why = strerror(errno);
+    if (why) {
+        snprintf(err, err_size, "%s: cannot be written (%s): %s: %s", path, flag, dir, why);
+        return -1;
+    }
+    return 0;
 }
 
 char **cli_argv_copy(int argc, char **argv)

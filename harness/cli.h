@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CLI_MAX_LIST 32
 
@@ -25,11 +26,20 @@ int cli_int_list(const char *flag, const char *text, int min, int max, int *out,
 int cli_string_list(const char *flag, char *text, const char **out, int *n_out,
                     char *err, size_t err_size);
 int cli_int(const char *flag, const char *text, int min, int max, int *out, char *err, size_t err_size);
+/* Decimal unsigned integer in 0..max (seeds); a sign is refused. */
+int cli_u64(const char *flag, const char *text, uint64_t max, uint64_t *out, char *err, size_t err_size);
 int cli_double(const char *flag, const char *text, double min, double max, double *out,
                char *err, size_t err_size);
 int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_size);
 /* The value of flag argv[*i] (advances *i), or NULL with err set when missing. */
 const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size);
+
+/* A model file given with -m exists, is readable and is not a directory. */
+int cli_model_file_ok(const char *path, char *err, size_t err_size);
+/* An output FILE named by flag, checked before any work so that a long
+ * measurement is not lost at the end: not a directory, and its directory
+ * exists and is writable. 0, or -1 with one line in err. */
+int cli_output_file_ok(const char *flag, const char *path, char *err, size_t err_size);
 
 /* A copy of argv whose strings may be modified by the list parsers (so the
  * original argv stays intact for the results' "command"); free with cli_argv_free. */

@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "harness/cli.h"
 #include "harness/commands.h"
@@ -29,7 +28,6 @@ static void usage(FILE *out)
 
 static int parse_value(bench_options *o, const char *flag, char *value, char *err, size_t err_size)
 {
-    int v = 0;
     if (!strcmp(flag, "-m") || !strcmp(flag, "--model"))
         return cli_string_list(flag, value, o->models, &o->n_models, err, err_size);
     if (!strcmp(flag, "-p"))
@@ -44,12 +42,8 @@ static int parse_value(bench_options *o, const char *flag, char *value, char *er
         return cli_int(flag, value, 0, 100, &o->warmup, err, err_size);
     if (!strcmp(flag, "--ctx"))
         return cli_int(flag, value, 16, 1 << 20, &o->n_ctx, err, err_size);
-    if (!strcmp(flag, "--seed")) {
-        if (cli_int(flag, value, 0, 2147483647, &v, err, err_size) != 0)
-            return -1;
-        o->seed = (uint64_t)v;
-        return 0;
-    }
+    if (!strcmp(flag, "--seed"))
+        return cli_u64(flag, value, INT32_MAX, &o->seed, err, err_size);
     if (!strcmp(flag, "--kv")) {
         if (strcmp(value, "f16") && strcmp(value, "f32")) {
             snprintf(err, err_size, "--kv: '%s' is not f16 or f32", value);
@@ -88,10 +82,10 @@ static int parse_args(bench_options *o, int argc, char **argv, char *err, size_t
         return -1;
     }
     for (int m = 0; m < o->n_models; m++)
-        if (access(o->models[m], R_OK) != 0) {
-            snprintf(err, err_size, "%s: model file not found or not readable", o->models[m]);
+        if (cli_model_file_ok(o->models[m], err, err_size) != 0)
             return -1;
-        }
+    if (o->output && cli_output_file_ok("-o", o->output, err, err_size) != 0)
+        return -1;
     if (o->n_threads == 0)
         o->threads[o->n_threads++] = 0;
     return 0;

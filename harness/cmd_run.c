@@ -51,7 +51,6 @@ static int parse_probe_flag(runner_probe_options *p, const char *flag, const cha
 
 static int parse_value_flag(runner_options *o, const char *flag, char *value, char *err, size_t err_size)
 {
-    int v = 0;
     double d = 0;
     if (!strcmp(flag, "-m") || !strcmp(flag, "--model"))
         return cli_string_list(flag, value, o->models, &o->n_models, err, err_size);
@@ -73,12 +72,8 @@ static int parse_value_flag(runner_options *o, const char *flag, char *value, ch
         return cli_int(flag, value, 1, 65536, &o->max_new_tokens, err, err_size);
     if (!strcmp(flag, "--ctx"))
         return cli_int(flag, value, 16, 1 << 20, &o->n_ctx, err, err_size);
-    if (!strcmp(flag, "--seed")) {
-        if (cli_int(flag, value, 0, 2147483647, &v, err, err_size) != 0)
-            return -1;
-        o->seed = (uint64_t)v;
-        return 0;
-    }
+    if (!strcmp(flag, "--seed"))
+        return cli_u64(flag, value, INT32_MAX, &o->seed, err, err_size);
     if (!strcmp(flag, "--cooldown"))
         return cli_double(flag, value, 0, 3600, &o->cooldown_s, err, err_size);
     if (!strcmp(flag, "--temperature")) {

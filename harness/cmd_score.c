@@ -14,11 +14,13 @@
  * reported as "unavailable", never as 0.
  */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "harness/cli.h"
 #include "harness/commands.h"
 #include "results/results.h"
 #include "tasks/task.h"
@@ -30,7 +32,7 @@ typedef struct score_args {
     int json, workers, limit, n_k, stem;
     int k[MAX_K];
     double timeout_s;
-    unsigned long long seed;
+    uint64_t seed;
     task_load_options load;
 } score_args;
 
@@ -90,10 +92,10 @@ static int parse_flag(int argc, char **argv, int *i, score_args *a, char *err, s
     else if (!strcmp(flag, "--predictions")) a->predictions = value;
     else if (!strcmp(flag, "-o") || !strcmp(flag, "--output")) a->output = value;
     else if (!strcmp(flag, "--k")) { if (parse_k_list(value, a)) goto bad; }
-    else if (!strcmp(flag, "--workers")) { if ((a->workers = atoi(value)) < 1 || a->workers > 64) goto bad; }
-    else if (!strcmp(flag, "--limit")) { if ((a->limit = atoi(value)) < 1) goto bad; }
-    else if (!strcmp(flag, "--seed")) a->seed = strtoull(value, NULL, 10);
-    else if (!strcmp(flag, "--timeout")) { if ((a->timeout_s = atof(value)) <= 0) goto bad; }
+    else if (!strcmp(flag, "--workers")) return cli_int(flag, value, 1, 64, &a->workers, err, err_size);
+    else if (!strcmp(flag, "--limit")) return cli_int(flag, value, 1, INT_MAX, &a->limit, err, err_size);
+    else if (!strcmp(flag, "--seed")) return cli_u64(flag, value, UINT64_MAX, &a->seed, err, err_size);
+    else if (!strcmp(flag, "--timeout")) return cli_double(flag, value, 1e-6, 1e6, &a->timeout_s, err, err_size);
     else if (!strcmp(flag, "--field")) {
         if (!strchr(value, '=') || a->load.n_field_maps == TASK_MAX_FIELD_MAPS) goto bad;
         a->load.field_map[a->load.n_field_maps++] = value;
@@ -131,7 +133,7 @@ static int parse_args(int argc, char **argv, score_args *a, char *err, size_t er
         a->load.format = TASK_FORMAT_SUMMARIZATION;
     a->load.limit = a->limit;
     a->load.seed = a->seed;
-    return 0;
+    return a->output ? cli_output_file_ok("-o", a->output, err, err_size) : 0;
 }
 
 /* ---- matching predictions to items ------------------------------------------- */

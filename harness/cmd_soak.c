@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "harness/cli.h"
 #include "harness/commands.h"
@@ -24,7 +23,6 @@ static void usage(FILE *out)
 
 static int parse_value(soak_options *o, const char *flag, const char *value, char *err, size_t err_size)
 {
-    int v = 0;
     if (!strcmp(flag, "-m") || !strcmp(flag, "--model")) { o->model = value; return 0; }
     if (!strcmp(flag, "--minutes")) return cli_double(flag, value, 0.01, 24 * 60, &o->minutes, err, err_size);
     if (!strcmp(flag, "--window")) return cli_double(flag, value, 0.1, 3600, &o->window_s, err, err_size);
@@ -35,12 +33,8 @@ static int parse_value(soak_options *o, const char *flag, const char *value, cha
     if (!strcmp(flag, "--probes")) { o->probes.probes = value; return 0; }
     if (!strcmp(flag, "--sample-hz")) return cli_double(flag, value, 0.1, 1000, &o->probes.sampler_hz, err, err_size);
     if (!strcmp(flag, "--idle-baseline")) return cli_double(flag, value, 0, 600, &o->probes.idle_baseline_s, err, err_size);
-    if (!strcmp(flag, "--seed")) {
-        if (cli_int(flag, value, 0, 2147483647, &v, err, err_size) != 0)
-            return -1;
-        o->seed = (uint64_t)v;
-        return 0;
-    }
+    if (!strcmp(flag, "--seed"))
+        return cli_u64(flag, value, INT32_MAX, &o->seed, err, err_size);
     snprintf(err, err_size, "unknown option '%s' (slmbench soak --help)", flag);
     return -1;
 }
@@ -66,8 +60,8 @@ int cmd_soak(int argc, char **argv)
     }
     if (!err[0] && !o.model)
         snprintf(err, sizeof err, "no model given (-m MODEL.gguf)");
-    if (!err[0] && access(o.model, R_OK) != 0)
-        snprintf(err, sizeof err, "%s: model file not found or not readable", o.model);
+    if (!err[0])
+        cli_model_file_ok(o.model, err, sizeof err);
     if (err[0]) {
         fprintf(stderr, "slmbench soak: %s\n", err);
         return CMD_USAGE;
