@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, carbon_args *args)
                         "--grid-gco2-per-kwh X\n");
         return -1;
     }
-    return 0;
+    return decide_output_ok("carbon", "--json", args->json_path);
 }
 
 static int resolve_grid(const carbon_args *args, rep_grid_figure *grid)

@@ -119,6 +119,9 @@ static int parse_args(int argc, char **argv, compare_args *args)
         fprintf(stderr, "slmbench compare: two result files needed: BASE.json NEW.json\n");
         return -1;
     }
+    if (decide_output_ok("compare", "--markdown", args->markdown_path) != 0 ||
+        decide_output_ok("compare", "--junit", args->junit_path) != 0)
+        return -1;
     return 0;
 }
 

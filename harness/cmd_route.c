@@ -74,7 +74,7 @@ static int check_args(const route_args *args)
         problem = "--price-in and --price-out (USD per million tokens) are required";
     if (problem)
         fprintf(stderr, "slmbench route: %s\n", problem);
-    return problem ? -1 : 0;
+    return problem ? -1 : decide_output_ok("route", "--json", args->json_path);
 }
 
 static int parse_args(int argc, char **argv, route_args *args)

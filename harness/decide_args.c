@@ -1,39 +1,42 @@
 /*
- * decide_args.c — number and flag-value parsing for the decision commands.
+ * decide_args.c — number and flag-value parsing for the decision commands:
+ * the cli.h parsers (one definition of what a number or a missing value is),
+ * with the error printed as one line prefixed by the command.
  *
  * Invariants: see decide_args.h.
  */
 #include "harness/decide_args.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
+
+#include "harness/cli.h"
 
 int decide_parse_double(const char *command, const char *flag, const char *text, double min,
                         double max, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    double value = strtod(text, &end);
-    if (end == text || *end != '\0' || errno != 0 || !isfinite(value)) {
-        fprintf(stderr, "slmbench %s: %s: '%s' is not a number\n", command, flag, text);
+    char err[512];
+    if (cli_double(flag, text, min, max, out, err, sizeof err) != 0) {
+        fprintf(stderr, "slmbench %s: %s\n", command, err);
         return -1;
     }
-    if (value < min || value > max) {
-        fprintf(stderr, "slmbench %s: %s: %g is outside [%g, %g]\n", command, flag, value, min, max);
-        return -1;
-    }
-    *out = value;
     return 0;
 }
 
 const char *decide_flag_value(const char *command, int argc, char **argv, int *index)
 {
-    if (*index + 1 >= argc) {
-        fprintf(stderr, "slmbench %s: %s: needs a value\n", command, argv[*index]);
-        return NULL;
+    char err[512];
+    const char *value = cli_value(argc, argv, index, err, sizeof err);
+    if (!value)
+        fprintf(stderr, "slmbench %s: %s\n", command, err);
+    return value;
+}
+
+int decide_output_ok(const char *command, const char *flag, const char *path)
+{
+    char err[4400];
+    if (path && cli_output_file_ok(flag, path, err, sizeof err) != 0) {
+        fprintf(stderr, "slmbench %s: %s\n", command, err);
+        return -1;
     }
-    *index += 1;
-    return argv[*index];
+    return 0;
 }

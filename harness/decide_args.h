@@ -15,4 +15,9 @@ int decide_parse_double(const char *command, const char *flag, const char *text,
 /* The value after flag argv[*index]; advances *index. Prints "needs a value" when missing. */
 const char *decide_flag_value(const char *command, int argc, char **argv, int *index);
 
+/* An output FILE (or chart OUT_BASE) named by flag can be written (see
+ * cli_output_file_ok); path NULL (not asked for) is fine. Checked before any
+ * work so the figures are not computed for nothing. */
+int decide_output_ok(const char *command, const char *flag, const char *path);
+
 #endif
