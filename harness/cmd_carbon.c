@@ -197,15 +197,9 @@ static int write_json(const carbon_args *args, const rep_energy_summary *energy,
 {
     cJSON *root = rep_carbon_to_json(args->results_path, energy, grid, args->pue,
                                      args->queries_per_day, figures, cloud, n_cloud);
-    char *text = root ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
     char err[1200];
-    int status = -1;
-    if (!text)
-        snprintf(err, sizeof err, "%s: out of memory", args->json_path);
-    else
-        status = res_write_file_atomic(args->json_path, text, strlen(text), err, sizeof err);
-    free(text);
+    int status = res_write_json_atomic(args->json_path, root, err, sizeof err);
+    cJSON_Delete(root);
     if (status != 0)
         fprintf(stderr, "slmbench carbon: %s\n", err);
     else

@@ -213,15 +213,9 @@ static int write_json(const route_args *args, const rep_route_inputs *inputs,
                       const rep_route_point *points, size_t n, long best, double target)
 {
     cJSON *root = rep_route_to_json(inputs, &args->prices, points, n, best, target);
-    char *text = root ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
     char err[1200];
-    int status = -1;
-    if (!text)
-        snprintf(err, sizeof err, "%s: out of memory", args->json_path);
-    else
-        status = res_write_file_atomic(args->json_path, text, strlen(text), err, sizeof err);
-    free(text);
+    int status = res_write_json_atomic(args->json_path, root, err, sizeof err);
+    cJSON_Delete(root);
     if (status != 0)
         fprintf(stderr, "slmbench route: %s\n", err);
     else

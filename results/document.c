@@ -114,15 +114,7 @@ int res_document_write(cJSON *doc, const char *path, char *err, size_t err_size)
     char now[32];
     res_utc_now(now, sizeof now);
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "updated_utc", cJSON_CreateString(now));
-    char *text = cJSON_Print(doc);
-    if (!text) {
-        snprintf(err, err_size, "%s: out of memory serialising results", path);
-        return -1;
-    }
-    size_t len = strlen(text);
-    int status = res_write_file_atomic(path, text, len, err, err_size);
-    cJSON_free(text);
-    return status;
+    return res_write_json_atomic(path, doc, err, err_size);
 }
 
 int res_document_save(cJSON *doc, const char *dir, char *err, size_t err_size)

@@ -185,6 +185,18 @@ int res_write_file_atomic(const char *path, const char *data, size_t len,
     return 0;
 }
 
+int res_write_json_atomic(const char *path, const cJSON *json, char *err, size_t err_size)
+{
+    char *text = json ? cJSON_Print(json) : NULL;
+    if (!text) {
+        snprintf(err, err_size, "%s: out of memory serialising JSON", path);
+        return -1;
+    }
+    int status = res_write_file_atomic(path, text, strlen(text), err, err_size);
+    cJSON_free(text);
+    return status;
+}
+
 int res_write_memstream_atomic(FILE *stream, char **text, size_t *length, const char *path,
                                char *err, size_t err_size)
 {

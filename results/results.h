@@ -49,6 +49,9 @@ char *res_read_file(const char *path, size_t max_bytes, size_t *len, char *err, 
  * fsync, rename, then a best-effort fsync of the directory. */
 int res_write_file_atomic(const char *path, const char *data, size_t len,
                           char *err, size_t err_size);
+/* json printed (indented) and written with res_write_file_atomic; a NULL json
+ * (its builder ran out of memory) is an error. */
+int res_write_json_atomic(const char *path, const cJSON *json, char *err, size_t err_size);
 /* Closes a stream made by open_memstream(text, length) and writes what it
  * holds to path with res_write_file_atomic; frees *text either way (the
  * pointers, because open_memstream fills them only at fclose). */
