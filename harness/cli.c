@@ -150,6 +150,14 @@ int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_si
     return 0;
 }
 
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
 const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size)
 {
     if (*i + 1 >= argc) {

@@ -93,11 +93,10 @@ static int parse_args(bench_options *o, int argc, char **argv, char *err, size_t
 
 int cmd_bench(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CMD_OK;
-        }
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CMD_OK;
+    }
     bench_options o;
     bench_options_default(&o);
     char err[1024] = "";

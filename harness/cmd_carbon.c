@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/decide_args.h"
 #include "reports/carbon.h"
@@ -209,11 +210,10 @@ static int write_json(const carbon_args *args, const rep_energy_summary *energy,
 
 int cmd_carbon(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            carbon_usage(stdout);
-            return CMD_OK;
-        }
+    if (cli_wants_help(argc, argv)) {
+        carbon_usage(stdout);
+        return CMD_OK;
+    }
     carbon_args args;
     if (parse_args(argc, argv, &args) != 0)
         return CMD_USAGE;

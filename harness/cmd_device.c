@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "devices/device.h"
+#include "harness/cli.h"
 #include "harness/commands.h"
 
 typedef struct device_options {
@@ -373,11 +374,10 @@ static int sample(const device_options *o)
 
 int cmd_device(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CMD_OK;
-        }
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CMD_OK;
+    }
     device_options o;
     if (parse_args(argc, argv, &o))
         return CMD_USAGE;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/decide_args.h"
 #include "reports/route.h"
@@ -255,11 +256,10 @@ static int run_route(const route_args *args, const res_file *local, const res_fi
 
 int cmd_route(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            route_usage(stdout);
-            return CMD_OK;
-        }
+    if (cli_wants_help(argc, argv)) {
+        route_usage(stdout);
+        return CMD_OK;
+    }
     route_args args;
     if (parse_args(argc, argv, &args) != 0)
         return CMD_USAGE;

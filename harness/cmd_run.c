@@ -150,11 +150,10 @@ static void default_suites_and_threads(runner_options *o)
 
 int cmd_run(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CMD_OK;
-        }
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CMD_OK;
+    }
     runner_options o;
     runner_options_default(&o);
     char err[1024] = "";
