@@ -150,6 +150,17 @@ int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_si
     return 0;
 }
 
+const char *cli_default_out_dir(const char *prefix, char *out, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(out, size, "runs/%s%s", prefix, stamp);
+    return out;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)

@@ -31,6 +31,8 @@ int cli_u64(const char *flag, const char *text, uint64_t max, uint64_t *out, cha
 int cli_double(const char *flag, const char *text, double min, double max, double *out,
                char *err, size_t err_size);
 int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_size);
+/* "runs/PREFIX<UTC yyyymmddThhmmssZ>" in out (the default -o of run and soak); returns out. */
+const char *cli_default_out_dir(const char *prefix, char *out, size_t size);
 /* 1 when any argument is --help or -h (the command then prints its usage, exit 0). */
 int cli_wants_help(int argc, char **argv);
 /* The value of flag argv[*i] (advances *i), or NULL with err set when missing. */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness/cli.h"
 #include "harness/commands.h"
@@ -165,13 +164,8 @@ int cmd_run(int argc, char **argv)
     }
     default_suites_and_threads(&o);
     char default_dir[64];
-    if (!o.out_dir) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(default_dir, sizeof default_dir, "runs/%Y%m%dT%H%M%SZ", &tm);
-        o.out_dir = default_dir;
-    }
+    if (!o.out_dir)
+        o.out_dir = cli_default_out_dir("", default_dir, sizeof default_dir);
     o.argc = argc;
     o.argv = argv;
     o.stop = cli_stop_install();

@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness/cli.h"
 #include "harness/commands.h"
@@ -67,13 +66,8 @@ int cmd_soak(int argc, char **argv)
         return CMD_USAGE;
     }
     char dir[64];
-    if (!o.out_dir) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(dir, sizeof dir, "runs/soak-%Y%m%dT%H%M%SZ", &tm);
-        o.out_dir = dir;
-    }
+    if (!o.out_dir)
+        o.out_dir = cli_default_out_dir("soak-", dir, sizeof dir);
     o.argc = argc;
     o.argv = argv;
     o.stop = cli_stop_install();
