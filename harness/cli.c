@@ -98,8 +98,9 @@ int cli_int_list(const char *flag, const char *text, int min, int max, int *out,
         return -1;
     }
     *n_out = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    /* strsep, not strtok_r: "1,,2" has an empty value, an error rather than [1, 2]. */
+    char *rest = buf[0] ? buf : NULL;
+    for (char *tok = strsep(&rest, ","); tok; tok = strsep(&rest, ",")) {
         if (*n_out >= CLI_MAX_LIST) {
             snprintf(err, err_size, "%s: more than %d values", flag, CLI_MAX_LIST);
             return -1;
