@@ -262,6 +262,11 @@ int res_make_dir(const char *path, char *err, size_t err_size)
             *p = '/';
         }
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "%s: exists and is not a directory", path);
+        return -1;
+    }
     if (access(path, W_OK | X_OK) != 0) {
         snprintf(err, err_size, "%s: directory not writable: %s", path, strerror(errno));
         return -1;
