@@ -82,6 +82,7 @@ static int latency_cdf(const rep_input *in, int n_in, FILE *dat, FILE *gp)
             char label[160];
             series_label(run, label, sizeof label);
             fprintf(dat, "# %s\n", label);
+            fprintf(dat, "%g 0\n", values[0]); /* the step up from 0 at the fastest item */
             for (int i = 0; i < n; i++)
                 fprintf(dat, "%g %g\n", values[i], (double)(i + 1) / n);
             fprintf(dat, "\n\n");
@@ -143,8 +144,8 @@ static int throughput_threads(const rep_input *in, int n_in, FILE *dat, FILE *gp
                 snprintf(keys[n_keys++], sizeof keys[0], "%s", key);
         }
     }
-    fprintf(gp, "set title 'Throughput vs threads'\nset xlabel 'threads'\n"
-                "set ylabel 'tok/s (decode; prefill for pp tests)'\nset grid\nset key below\n"
+    fprintf(gp, "set title 'Throughput vs threads'\nset xlabel 'threads' offset 0,0.3\n"
+                "set ylabel 'tok/s (decode; prefill for pp tests)'\nset grid\nset key below vertical spacing 1.2\n"
                 "set xtics 1\nset xrange [0.5:%d.5]\nset yrange [0:*]\nplot ", max_threads(in, n_in));
     for (int k = 0; k < n_keys; k++) {
         fprintf(dat, "# %s\n", keys[k]);
@@ -251,24 +252,42 @@ static int by_energy(const void *a, const void *b)
     return (x->accuracy < y->accuracy) - (x->accuracy > y->accuracy);
 }
 
-static int accuracy_energy(const rep_input *in, int n_in, FILE *dat, FILE *gp)
+/* Runs with an accuracy and an energy figure, synthetic models left out:
+ * their random weights make the accuracy axis meaningless. */
+static int energy_points(const rep_input *in, int n_in, point *pts, int max, int *n_synthetic, int *n_estimated)
 {
-    point pts[256];
     int n = 0;
     for (int d = 0; d < n_in; d++) {
         const cJSON *run;
         cJSON_ArrayForEach(run, get(in[d].doc, "runs")) {
             const cJSON *acc = get(get(get(run, "aggregates"), "accuracy"), "mean");
             const cJSON *joules = get(get(get(run, "aggregates"), "energy_j"), "mean");
-            if (!cJSON_IsNumber(acc) || !cJSON_IsNumber(joules) || n == 256)
+            if (!cJSON_IsNumber(acc) || !cJSON_IsNumber(joules) || n == max)
                 continue;
+            if (cJSON_IsTrue(get(get(run, "model"), "synthetic"))) {
+                (*n_synthetic)++;
+                continue;
+            }
+            *n_estimated += rep_energy_estimated(run);
             pts[n].joules = joules->valuedouble;
             pts[n].accuracy = acc->valuedouble;
             series_label(run, pts[n].label, sizeof pts[n].label);
             n++;
         }
     }
+    return n;
+}
+
+static int accuracy_energy(const rep_input *in, int n_in, FILE *dat, FILE *gp)
+{
+    point pts[256];
+    int n_synthetic = 0, n_estimated = 0;
+    int n = energy_points(in, n_in, pts, 256, &n_synthetic, &n_estimated);
     qsort(pts, (size_t)n, sizeof pts[0], by_energy);
+    if (n == 0 && n_synthetic > 0)
+        fprintf(dat, "# no data: only synthetic models (random weights: accuracy not meaningful)\n");
+    else if (n_synthetic > 0)
+        fprintf(dat, "# %d run(s) of synthetic models left out: accuracy not meaningful\n", n_synthetic);
     fprintf(dat, "# all runs: joules_per_query accuracy label\n");
     for (int i = 0; i < n; i++)
         fprintf(dat, "%g %g \"%s\"\n", pts[i].joules, pts[i].accuracy, pts[i].label);
@@ -279,12 +298,14 @@ static int accuracy_energy(const rep_input *in, int n_in, FILE *dat, FILE *gp)
             fprintf(dat, "%g %g\n", pts[i].joules, pts[i].accuracy);
             best = pts[i].accuracy;
         }
-    fprintf(gp, "set title 'Accuracy vs energy per query (Pareto front marked)'\nset xlabel 'J per query'\n"
-                "set ylabel 'accuracy (primary score)'\nset yrange [0:1.05]\nset xrange [0:*]\nset grid\n"
+    fprintf(gp, "set title 'Accuracy vs energy per query (Pareto front marked)'\n"
+                "set xlabel 'energy per query (J%s)'\n"
+                "set ylabel 'accuracy (primary score, 0-1)'\nset yrange [0:1.05]\nset xrange [0:*]\nset grid\n"
                 "set key top left\n"
                 "plot 'accuracy_energy.dat' index 0 using 1:2 with points pt 7 ps 1.5 title 'runs', "
                 "'' index 0 using 1:2:3 with labels offset 0,1 font ',8' notitle, "
-                "'' index 1 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 2.5 title 'Pareto front'\n");
+                "'' index 1 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 2.5 title 'Pareto front'\n",
+            n > 0 && n_estimated == n ? ", estimated" : n_estimated > 0 ? ", some estimated" : "");
     return n;
 }
 

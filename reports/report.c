@@ -76,6 +76,25 @@ static void accuracy_cell(char *out, size_t size, const cJSON *run)
         snprintf(out, size, "n/a");
 }
 
+int rep_energy_estimated(const cJSON *run)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, get(run, "items")) {
+        const cJSON *method = get(item, "energy_method");
+        if (cJSON_IsString(method))
+            return !strncmp(method->valuestring, "estimated", 9);
+    }
+    return 0;
+}
+
+/* Mean J per item, "(est.)" when the figure is an estimate, not a measurement. */
+static void energy_cell(char *out, size_t size, const cJSON *run)
+{
+    fmt_stat(out, size, run, "energy_j", "mean", 1, "%.2f");
+    if (strcmp(out, "n/a") && rep_energy_estimated(run))
+        snprintf(out + strlen(out), size - strlen(out), " (est.)");
+}
+
 static void table_row(const cJSON *run, const cJSON *doc, FILE *out)
 {
     char label[96], acc[64], ttft50[32], ttft90[32], tps[48], joules[32], rss[32];
@@ -85,7 +104,7 @@ static void table_row(const cJSON *run, const cJSON *doc, FILE *out)
     fmt_mean_sd(tps, sizeof tps, run, "decode_tps");
     if (!strcmp(str_or(get(run, "kind"), ""), "bench") && !cJSON_IsNumber(get(get2(run, "aggregates", "decode_tps"), "mean")))
         fmt_mean_sd(tps, sizeof tps, run, "prefill_tps");
-    fmt_stat(joules, sizeof joules, run, "energy_j", "mean", 1, "%.2f");
+    energy_cell(joules, sizeof joules, run);
     fmt_stat(rss, sizeof rss, run, "rss_peak_bytes", "max", 1.0 / (1024 * 1024), "%.0f");
     const cJSON *threads = get2(run, "config", "threads");
     int errors = 0;
@@ -104,7 +123,7 @@ static void table_row(const cJSON *run, const cJSON *doc, FILE *out)
 void rep_summary_table(const rep_input *inputs, int n_inputs, FILE *out)
 {
     fprintf(out, "| model | device | suite/test | threads | n | accuracy | TTFT p50 ms | TTFT p90 ms |"
-                 " tok/s (mean ± sd) | J/query | peak RSS MiB | status |\n");
+                 " decode tok/s (mean ± sd) | J/query | peak RSS MiB | status |\n");
     fprintf(out, "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---|\n");
     for (int d = 0; d < n_inputs; d++) {
         const cJSON *run;
@@ -137,6 +156,17 @@ static int board_order(const void *a, const void *b)
     return (x->decode_tps < y->decode_tps) - (x->decode_tps > y->decode_tps);
 }
 
+/* More than one model, or one model on more than one device. */
+static int several_contenders(const board_row *rows, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (strcmp(model_label(rows[i].run), model_label(rows[0].run)) ||
+            strcmp(str_or(get2(rows[i].doc, "device", "device_id"), ""),
+                   str_or(get2(rows[0].doc, "device", "device_id"), "")))
+            return 1;
+    return 0;
+}
+
 static void write_leaderboard(const rep_input *inputs, int n_inputs, FILE *out)
 {
     board_row rows[512];
@@ -150,8 +180,8 @@ static void write_leaderboard(const rep_input *inputs, int n_inputs, FILE *out)
                                     mean_of(run, "energy_j")};
         }
     }
-    if (n < 2)
-        return;
+    if (!several_contenders(rows, n))
+        return; /* one model on one device: a ranking would rank nothing */
     qsort(rows, (size_t)n, sizeof rows[0], board_order);
     fprintf(out, "\n## Leaderboard (per suite: accuracy, then decode speed)\n\n");
     fprintf(out, "| suite | rank | model | device | threads | accuracy | decode tok/s | J/query |\n");
@@ -163,7 +193,7 @@ static void write_leaderboard(const rep_input *inputs, int n_inputs, FILE *out)
         char acc[64], tps[32], joules[32];
         accuracy_cell(acc, sizeof acc, rows[i].run);
         fmt_stat(tps, sizeof tps, rows[i].run, "decode_tps", "mean", 1, "%.2f");
-        fmt_stat(joules, sizeof joules, rows[i].run, "energy_j", "mean", 1, "%.2f");
+        energy_cell(joules, sizeof joules, rows[i].run);
         const cJSON *threads = get2(rows[i].run, "config", "threads");
         const cJSON *device = get(rows[i].doc, "device");
         fprintf(out, "| %s | %d | %s | %s (%.8s) | %d | %s | %s | %s |\n",
@@ -232,6 +262,25 @@ static void write_energy_methods(const rep_input *inputs, int n_inputs, FILE *ou
     }
 }
 
+/* The first "# no data: REASON" line of a chart's .dat, else a generic reason. */
+static const char *no_data_reason(const char *out_dir, const char *chart, char *buf, size_t size)
+{
+    char path[4096], line[512];
+    snprintf(path, sizeof path, "%s/charts/%s.dat", out_dir, chart);
+    snprintf(buf, size, "no data in these results");
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "# no data: ", 11)) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(buf, size, "no data: %.200s", line + 11);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return buf;
+}
+
 static void write_charts_section(const char *out_dir, rep_terminal term, int n_rendered,
                                  const char *notice, FILE *out)
 {
@@ -240,13 +289,13 @@ static void write_charts_section(const char *out_dir, rep_terminal term, int n_r
         return;
     for (int i = 0; rep_chart_names[i]; i++) {
         const char *ext = term == REP_TERM_PNG ? "png" : "svg";
-        char path[4096];
+        char path[4096], reason[256];
         snprintf(path, sizeof path, "%s/charts/%s.%s", out_dir, rep_chart_names[i], ext);
         if (access(path, F_OK) == 0)
             fprintf(out, "![%s](charts/%s.%s)\n\n", rep_chart_titles[i], rep_chart_names[i], ext);
         else
-            fprintf(out, "- %s: no data in these results (see charts/%s.dat)\n\n", rep_chart_titles[i],
-                    rep_chart_names[i]);
+            fprintf(out, "- %s: %s (see charts/%s.dat)\n\n", rep_chart_titles[i],
+                    no_data_reason(out_dir, rep_chart_names[i], reason, sizeof reason), rep_chart_names[i]);
     }
 }
 
@@ -270,7 +319,8 @@ static int write_report(const rep_input *inputs, int n_inputs, const char *out_d
     write_energy_methods(inputs, n_inputs, out);
     fprintf(out, "\n## Results\n\nOne row per run (model x suite or test x configuration). TTFT includes "
                  "prompt processing; tok/s is decode speed (prefill speed for prompt-only bench tests); "
-                 "J/query is the mean energy of one item; n/a = not measured here (see results.json for the reason).\n\n");
+                 "J/query is the mean energy of one item (est. = estimated from a power profile and CPU utilisation, "
+                 "not measured: see Energy above); n/a = not measured here (see results.json for the reason).\n\n");
     rep_summary_table(inputs, n_inputs, out);
     write_leaderboard(inputs, n_inputs, out);
     write_charts_section(out_dir, term, n_rendered, notice, out);

@@ -28,6 +28,9 @@ typedef struct rep_input {
 /* A Markdown table, one row per run: model, kind, suite/test, threads, n,
  * accuracy, TTFT p50/p90, decode tok/s, J/query, peak RSS, status. */
 void rep_summary_table(const rep_input *inputs, int n_inputs, FILE *out);
+/* 1 when the run's energy figures are estimates (energy_method "estimated: ..."),
+ * which every table and chart then says next to them. */
+int rep_energy_estimated(const cJSON *run);
 /* OUT_DIR/report.md plus charts in OUT_DIR/charts/. Fills notice with the
  * chart outcome ("charts: 4 PNG (pngcairo)" / "gnuplot not found: ..."). */
 int rep_generate(const rep_input *inputs, int n_inputs, const char *out_dir,

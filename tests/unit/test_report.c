@@ -2,7 +2,9 @@
  * test_report.c — `slmbench report` from results files this test writes: the
  * Markdown tables, the synthetic-weights notice, the leaderboard across two
  * files (two devices), every chart's script and data, the Pareto front, the
- * images when gnuplot is present and the notice when it is not.
+ * images when gnuplot is present and the notice when it is not; synthetic
+ * models kept off the accuracy chart, estimated energy marked "(est.)", no
+ * leaderboard for a single model on a single device.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,8 +123,10 @@ static void test_report_with_charts(void **state)
     const char *dat = slurp(path);
     const char *front = strstr(dat, "# Pareto front");
     assert_non_null(front);
-    assert_non_null(strstr(front, "1.5 0.3\n4 0.7\n"));   /* cheapest, then more accurate */
+    assert_non_null(strstr(front, "\n4 0.7\n"));   /* the cheapest real run is also the most accurate */
     assert_null(strstr(front, "5 0.2"));
+    assert_null(strstr(dat, "1.5 0.3"));  /* synthetic weights: no point on an accuracy chart */
+    assert_non_null(strstr(dat, "2 run(s) of synthetic models left out"));
     snprintf(path, sizeof path, "%s/charts/throughput_threads.dat", tmpdir);
     assert_non_null(strstr(slurp(path), "1 20\n2 35\n"));
     rep_terminal term = rep_detect_gnuplot();
@@ -160,6 +164,33 @@ static void test_report_without_gnuplot(void **state)
     cJSON_Delete(a);
 }
 
+/* One synthetic model on one device with estimated energy: no leaderboard (it
+ * would rank nothing), energy marked as estimated, no accuracy chart. */
+static void test_report_synthetic_estimated(void **state)
+{
+    (void)state;
+    cJSON *a = make_doc("eeeeeeeeeeeeeeee");
+    add_run(a, "synthetic-only", 1, 1, 20, 2.0, 0.0);
+    add_run(a, "synthetic-only", 1, 2, 30, 1.5, 0.0);
+    const cJSON *run, *item;
+    cJSON_ArrayForEach(run, cJSON_GetObjectItem(a, "runs"))
+        cJSON_ArrayForEach(item, cJSON_GetObjectItem(run, "items"))
+            cJSON_ReplaceItemInObject((cJSON *)item, "energy_method",
+                                      cJSON_CreateString("estimated: profile generic (idle/full-load watts x CPU utilisation)"));
+    rep_input input = {a, "e/results.json"};
+    char dir[512], notice[512], err[512], path[600];
+    snprintf(dir, sizeof dir, "%s/synthetic", tmpdir);
+    assert_int_equal(rep_generate(&input, 1, dir, notice, sizeof notice, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    const char *md = slurp(path);
+    assert_non_null(strstr(md, "| 2.00 (est.) |"));
+    assert_null(strstr(md, "## Leaderboard"));
+    assert_non_null(strstr(md, "no data: only synthetic models"));
+    snprintf(path, sizeof path, "%s/charts/accuracy_energy.%s", dir, "png");
+    assert_int_not_equal(access(path, F_OK), 0);
+    cJSON_Delete(a);
+}
+
 static void test_report_unwritable_dir(void **state)
 {
     (void)state;
@@ -176,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_with_charts),
         cmocka_unit_test(test_report_without_gnuplot),
+        cmocka_unit_test(test_report_synthetic_estimated),
         cmocka_unit_test(test_report_unwritable_dir),
     };
     return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
