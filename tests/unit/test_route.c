@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "reports/route.h"
 #include "tests/unit/planted_results.h"
@@ -92,7 +93,17 @@ static void test_sweep_matches_hand_computation(void **state)
     snprintf(base, sizeof base, "%s/curve", dir);
     int drawn = rep_route_chart(p, n, 2, base, chart, sizeof chart, err, sizeof err);
     assert_true(drawn >= 0);
-    printf("chart: %s\n", chart);
+    printf("chart: %s\n", chart);   /* drawn == 1: the notice says gnuplot was missing or failed */
+    /* the data and the script are written whether or not gnuplot runs; the image when it did */
+    char path[160];
+    struct stat st;
+    snprintf(path, sizeof path, "%s.dat", base);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 0);
+    snprintf(path, sizeof path, "%s.gp", base);
+    assert_int_equal(stat(path, &st), 0);
+    if (drawn == 0)
+        assert_int_equal(stat(chart, &st), 0);
     char command[200];
     snprintf(command, sizeof command, "rm -rf '%s'", dir);
     assert_int_equal(system(command), 0);
