@@ -318,7 +318,10 @@ static size_t matrix_bytes(const eng_weight *w)
 }
 
 /* Drops the whole pages of a copied range from this process's file mapping
- * (they stay in the page cache), so peak RSS counts the weights once. */
+ * (they stay in the page cache), so peak RSS counts the weights once. Safe
+ * because gguf_open always maps the file read-only and private, never
+ * written: a dropped page that is touched again is read back from the file.
+ * (Never call this on gguf_open_memory buffers: anonymous pages would zero.) */
 static void drop_file_pages(const void *src, size_t n)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
