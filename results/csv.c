@@ -16,36 +16,12 @@ static const char *const csv_columns =
     "ttft_ms,itl_ms_p50,itl_ms_p90,itl_ms_p99,prefill_tps,decode_tps,e2e_ms,energy_j,energy_dynamic_j,"
     "energy_method,power_avg_w,rss_peak_bytes,logprob_mean,logprob_min,stop_reason,accuracy,output\n";
 
-typedef struct text_buffer {
-    char *data;
-    size_t len, cap;
-    int failed;
-} text_buffer;
+/* The rows go to an open_memstream: libc grows the buffer and reports a
+ * failed allocation at fclose. */
+static void put(FILE *b, const char *s, size_t n) { fwrite(s, 1, n, b); }
+static void put_str(FILE *b, const char *s) { fputs(s, b); }
 
-static void put(text_buffer *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *bigger = realloc(b->data, cap);
-        if (!bigger) {
-            b->failed = 1;
-            return;
-        }
-        b->data = bigger;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void put_str(text_buffer *b, const char *s) { put(b, s, strlen(s)); }
-
-static void put_quoted(text_buffer *b, const char *s)
+static void put_quoted(FILE *b, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         put_str(b, s);
@@ -57,7 +33,7 @@ static void put_quoted(text_buffer *b, const char *s)
     put_str(b, "\"");
 }
 
-static void put_number(text_buffer *b, double v)
+static void put_number(FILE *b, double v)
 {
     char num[64];
     snprintf(num, sizeof num, "%.10g", v);
@@ -65,7 +41,7 @@ static void put_number(text_buffer *b, double v)
 }
 
 /* A field: number as is, string quoted unless "unavailable...", else empty. */
-static void put_field(text_buffer *b, const cJSON *v, int last)
+static void put_field(FILE *b, const cJSON *v, int last)
 {
     if (cJSON_IsNumber(v))
         put_number(b, v->valuedouble);
@@ -80,7 +56,7 @@ static const cJSON *at(const cJSON *o, const char *a, const char *b_name)
     return b_name ? cJSON_GetObjectItemCaseSensitive(node, b_name) : node;
 }
 
-static void put_itl_percentiles(text_buffer *b, const cJSON *item)
+static void put_itl_percentiles(FILE *b, const cJSON *item)
 {
     const cJSON *itl = cJSON_GetObjectItemCaseSensitive(item, "itl_ms");
     int n = cJSON_IsArray(itl) ? cJSON_GetArraySize(itl) : 0;
@@ -100,7 +76,7 @@ static void put_itl_percentiles(text_buffer *b, const cJSON *item)
     free(values);
 }
 
-static void put_item(text_buffer *b, const cJSON *run, const cJSON *item, const char *primary)
+static void put_item(FILE *b, const cJSON *run, const cJSON *item, const char *primary)
 {
     put_field(b, at(run, "run_id", NULL), 0);
     put_field(b, at(run, "kind", NULL), 0);
@@ -123,21 +99,27 @@ static void put_item(text_buffer *b, const cJSON *run, const cJSON *item, const 
 
 int res_items_csv(const cJSON *doc, char **out, size_t *out_len, char *err, size_t err_size)
 {
-    text_buffer b = {0};
-    put_str(&b, csv_columns);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *b = open_memstream(&text, &len);
+    if (!b) {
+        snprintf(err, err_size, "out of memory while writing items.csv");
+        return -1;
+    }
+    put_str(b, csv_columns);
     const cJSON *run, *item;
     cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(doc, "runs")) {
         const cJSON *metric = at(at(run, "aggregates", "accuracy"), "metric", NULL);
         const char *primary = cJSON_IsString(metric) ? metric->valuestring : NULL;
         cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(run, "items"))
-            put_item(&b, run, item, primary);
+            put_item(b, run, item, primary);
     }
-    if (b.failed) {
-        free(b.data);
+    if (fclose(b) != 0 || !text) {
+        free(text);
         snprintf(err, err_size, "out of memory while writing items.csv");
         return -1;
     }
-    *out = b.data;
-    *out_len = b.len;
+    *out = text;
+    *out_len = len;
     return 0;
 }
