@@ -39,7 +39,7 @@ for src in engine/*.c; do
         *_avx2.c) isa="-mavx2 -mfma -mf16c" ;;
         *_avx512.c) isa="-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mavx2 -mfma -mf16c" ;;
     esac
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ engine/slm.h -nt "$obj" ]; then
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find engine -name '*.h' -newer "$obj")" ]; then
         $CLANG $flags $isa -pthread -c "$src" -o "$obj" || { echo "fuzz: build failed ($src)" >&2; exit 2; }
     fi
     objs="$objs $obj"
