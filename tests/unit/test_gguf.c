@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine/gguf.h"
+#include "tests/unit/test_tmpdir.h"
 
 #define ERR_SIZE 512
 
@@ -85,24 +86,7 @@ static gguf_file *expect_ok(const bytes *b)
 
 /* ---- temp dir ------------------------------------------------------------------- */
 
-static char tmp_dir[256];
-
-static int setup_tmp(void **state)
-{
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/test_gguf.XXXXXX");
-    return mkdtemp(tmp_dir) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void tmp_path(char *dst, size_t size, const char *name)
+static void tmp_path(const char *tmp_dir, char *dst, size_t size, const char *name)
 {
     snprintf(dst, size, "%s/%s", tmp_dir, name);
 }
@@ -292,13 +276,13 @@ static void check_tensors(const gguf_file *f)
 
 static void test_round_trip(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     gguf_writer *w = gguf_writer_create();
     assert_non_null(w);
     add_values(w);
     add_tensors(w);
     char path[300], err[ERR_SIZE];
-    tmp_path(path, sizeof path, "round.gguf");
+    tmp_path(tmp_dir, path, sizeof path, "round.gguf");
     if (gguf_writer_write(w, path, err, sizeof err) != 0)
         fail_msg("write failed: %s", err);
     gguf_writer_free(w);
@@ -317,9 +301,9 @@ static void test_round_trip(void **state)
 
 static void test_writer_alignment_and_faults(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     char path[300], err[ERR_SIZE];
-    tmp_path(path, sizeof path, "align.gguf");
+    tmp_path(tmp_dir, path, sizeof path, "align.gguf");
     gguf_writer *w = gguf_writer_create();
     assert_int_equal(gguf_writer_set_u32(w, "general.alignment", 64), 0);
     uint64_t ne[1] = {32};
@@ -344,7 +328,7 @@ static void test_writer_alignment_and_faults(void **state)
     assert_int_equal(gguf_writer_add_tensor(w, "d", (slm_type)5, 1, ne, data, NULL, NULL), -1);
     uint8_t junk[3] = {1, 2, 3};
     assert_int_equal(gguf_writer_set_raw(w, "r", GGUF_VALUE_STRING, junk, 3), -1);
-    tmp_path(path, sizeof path, "fault.gguf");
+    tmp_path(tmp_dir, path, sizeof path, "fault.gguf");
     assert_int_equal(gguf_writer_write(w, path, err, sizeof err), -1);
     assert_non_null(strstr(err, "duplicate tensor name 'a'"));
     assert_int_equal(access(path, F_OK), -1);  /* nothing written */
@@ -365,9 +349,9 @@ static int fill_fails(void *user, void *dst, uint64_t n)
 
 static void test_writer_fill_failure_leaves_nothing(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     char path[300], err[ERR_SIZE];
-    tmp_path(path, sizeof path, "fillfail.gguf");
+    tmp_path(tmp_dir, path, sizeof path, "fillfail.gguf");
     gguf_writer *w = gguf_writer_create();
     uint64_t ne[1] = {64};
     assert_int_equal(gguf_writer_add_tensor(w, "x", SLM_TYPE_F32, 1, ne, NULL, fill_fails, NULL), 0);
@@ -448,7 +432,7 @@ static void test_fixtures(void **state)
 /* ---- corrupt input ------------------------------------------------------------------- */
 
 /* A small valid file with keys of several types and two tensors, in memory. */
-static uint8_t *small_file(size_t *n, uint64_t *min_valid)
+static uint8_t *small_file(const char *tmp_dir, size_t *n, uint64_t *min_valid)
 {
     gguf_writer *w = gguf_writer_create();
     add_values(w);
@@ -459,7 +443,7 @@ static uint8_t *small_file(size_t *n, uint64_t *min_valid)
     assert_int_equal(gguf_writer_add_tensor(w, "w.f32", SLM_TYPE_F32, 2, ne, data, NULL, NULL), 0);
     assert_int_equal(gguf_writer_add_tensor(w, "w.q8", SLM_TYPE_Q8_0, 2, ne, data, NULL, NULL), 0);
     char path[300], err[ERR_SIZE];
-    tmp_path(path, sizeof path, "small.gguf");
+    tmp_path(tmp_dir, path, sizeof path, "small.gguf");
     assert_int_equal(gguf_writer_write(w, path, err, sizeof err), 0);
     gguf_writer_free(w);
     uint8_t *p = read_whole(path, n);
@@ -473,10 +457,10 @@ static uint8_t *small_file(size_t *n, uint64_t *min_valid)
 
 static void test_truncation_everywhere(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     size_t n;
     uint64_t min_valid;
-    uint8_t *p = small_file(&n, &min_valid);
+    uint8_t *p = small_file(tmp_dir, &n, &min_valid);
     for (size_t len = 0; len <= n; len++) {
         /* A fresh heap copy of exactly len bytes, so ASan sees any overread. */
         uint8_t *copy = malloc(len ? len : 1);
@@ -516,10 +500,10 @@ static void walk(const gguf_file *f)
 
 static void test_flipped_bytes(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     size_t n;
     uint64_t min_valid;
-    uint8_t *p = small_file(&n, &min_valid);
+    uint8_t *p = small_file(tmp_dir, &n, &min_valid);
     uint8_t *copy = malloc(n);
     const uint8_t patterns[] = {0xff, 0x80, 0x01};
     for (size_t pat = 0; pat < sizeof patterns; pat++) {
@@ -716,5 +700,5 @@ int main(void)
         cmocka_unit_test(test_bad_tensors),
         cmocka_unit_test(test_open_errors),
     };
-    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+    return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -18,23 +18,7 @@
 
 #include "reports/report.h"
 #include "results/results.h"
-
-static char tmpdir[256];
-
-static int make_tmp(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_report_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmp(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/unit/test_tmpdir.h"
 
 static char *slurp(const char *path)
 {
@@ -97,7 +81,7 @@ static cJSON *make_doc(const char *device_id)
 
 static void test_report_with_charts(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     cJSON *a = make_doc("aaaaaaaaaaaaaaaa"), *b = make_doc("bbbbbbbbbbbbbbbb");
     add_run(a, "synthetic-small", 1, 1, 20, 2.0, 0.30);
     add_run(a, "synthetic-small", 1, 2, 35, 1.5, 0.30);
@@ -144,7 +128,7 @@ static void test_report_with_charts(void **state)
 
 static void test_report_without_gnuplot(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     cJSON *a = make_doc("cccccccccccccccc");
     add_run(a, "m", 0, 1, 20, 2.0, 0.5);
     rep_input input = {a, "c/results.json"};
@@ -168,7 +152,7 @@ static void test_report_without_gnuplot(void **state)
  * would rank nothing), energy marked as estimated, no accuracy chart. */
 static void test_report_synthetic_estimated(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     cJSON *a = make_doc("eeeeeeeeeeeeeeee");
     add_run(a, "synthetic-only", 1, 1, 20, 2.0, 0.0);
     add_run(a, "synthetic-only", 1, 2, 30, 1.5, 0.0);
@@ -210,5 +194,5 @@ int main(void)
         cmocka_unit_test(test_report_synthetic_estimated),
         cmocka_unit_test(test_report_unwritable_dir),
     };
-    return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
+    return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -16,23 +16,7 @@
 #include <cmocka.h>
 
 #include "results/results.h"
-
-static char tmpdir[256];
-
-static int make_tmp(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_results_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmp(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/unit/test_tmpdir.h"
 
 static void write_text(const char *path, const char *text)
 {
@@ -88,7 +72,7 @@ static double agg(const cJSON *run, const char *metric, const char *stat)
 
 static void test_round_trip_and_aggregates(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     cJSON *doc = sample_doc();
     char err[512];
     assert_int_equal(res_document_save(doc, tmpdir, err, sizeof err), 0);
@@ -135,7 +119,7 @@ static void test_unavailable_reason_kept(void **state)
 
 static void test_atomic_write(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/a.txt", tmpdir);
     assert_int_equal(res_write_file_atomic(path, "first", 5, err, sizeof err), 0);
@@ -154,7 +138,7 @@ static void test_atomic_write(void **state)
 
 static void test_load_rejects_bad_files(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     char path[512], err[512];
     cJSON *doc = NULL;
     snprintf(path, sizeof path, "%s/bad.json", tmpdir);
@@ -218,7 +202,7 @@ static void test_resume_lookups(void **state)
 
 static void test_sha256_known_vector(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     char path[512], hex[65], err[256];
     snprintf(path, sizeof path, "%s/abc.bin", tmpdir);
     write_text(path, "abc");
@@ -240,7 +224,7 @@ static void test_utf8_sanitize(void **state)
 
 static void test_make_dir_errors(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/x/y/z", tmpdir);
     assert_int_equal(res_make_dir(path, err, sizeof err), 0);
@@ -264,5 +248,5 @@ int main(void)
         cmocka_unit_test(test_utf8_sanitize),
         cmocka_unit_test(test_make_dir_errors),
     };
-    return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
+    return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

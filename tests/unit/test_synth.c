@@ -19,27 +19,11 @@
 #include "engine/gguf.h"
 #include "engine/model_info.h"
 #include "engine/synth.h"
+#include "tests/unit/test_tmpdir.h"
 
 #define ERR_SIZE 512
 
-static char tmp_dir[256];
-
-static int setup_tmp(void **state)
-{
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/test_synth.XXXXXX");
-    return mkdtemp(tmp_dir) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void synth(const char *preset, const char *type, uint64_t seed, int threads, char *path, size_t size)
+static void synth(const char *tmp_dir, const char *preset, const char *type, uint64_t seed, int threads, char *path, size_t size)
 {
     snprintf(path, size, "%s/%s-%s-%llu-%d.gguf", tmp_dir, preset, type, (unsigned long long)seed, threads);
     slm_synth_params p = {preset, type, seed, NULL, threads};
@@ -171,9 +155,9 @@ static void check_token(const gguf_file *f, uint64_t id, const char *text)
 
 static void test_llama_layout_and_metadata(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     char path[512];
-    synth("test-llama", "Q4_K_M", 7, 2, path, sizeof path);
+    synth(tmp_dir, "test-llama", "Q4_K_M", 7, 2, path, sizeof path);
     gguf_file *f = open_ok(path);
     gguf_str s;
     int b;
@@ -215,9 +199,9 @@ static void test_llama_layout_and_metadata(void **state)
 
 static void test_qwen2_phi3_layouts(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     char path[512];
-    synth("test-qwen2", "Q8_0", 1, 1, path, sizeof path);
+    synth(tmp_dir, "test-qwen2", "Q8_0", 1, 1, path, sizeof path);
     gguf_file *f = open_ok(path);
     check_tensor(f, "blk.1.attn_q.bias", 256, 1, SLM_TYPE_F32);
     check_tensor(f, "blk.1.attn_k.bias", 128, 1, SLM_TYPE_F32);
@@ -238,7 +222,7 @@ static void test_qwen2_phi3_layouts(void **state)
     assert_true(n_merges > 100 && n_merges < 1000);
     gguf_close(f);
 
-    synth("test-phi3", "F16", 1, 1, path, sizeof path);
+    synth(tmp_dir, "test-phi3", "F16", 1, 1, path, sizeof path);
     f = open_ok(path);
     check_tensor(f, "blk.0.attn_qkv.weight", 256, 768, SLM_TYPE_F16);
     check_tensor(f, "blk.0.ffn_up.weight", 256, 1024, SLM_TYPE_F16);
@@ -265,11 +249,11 @@ static uint8_t *slurp(const char *path, size_t *n)
 
 static void test_deterministic_across_threads(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     char a[512], b[512], c[512];
-    synth("test-odd", "Q4_K_M", 42, 1, a, sizeof a);
-    synth("test-odd", "Q4_K_M", 42, 3, b, sizeof b);
-    synth("test-odd", "Q4_K_M", 43, 3, c, sizeof c);
+    synth(tmp_dir, "test-odd", "Q4_K_M", 42, 1, a, sizeof a);
+    synth(tmp_dir, "test-odd", "Q4_K_M", 42, 3, b, sizeof b);
+    synth(tmp_dir, "test-odd", "Q4_K_M", 43, 3, c, sizeof c);
     size_t na, nb, nc;
     uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb), *pc = slurp(c, &nc);
     assert_int_equal(na, nb);
@@ -291,11 +275,11 @@ static void test_deterministic_across_threads(void **state)
 
 static void test_engine_runs_synthetic_model(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     const char *presets[] = {"test-llama", "test-qwen2", "test-phi3"};
     for (int k = 0; k < 3; k++) {
         char path[512], err[ERR_SIZE];
-        synth(presets[k], k == 2 ? "Q5_K_M" : "Q4_K_M", 3, 2, path, sizeof path);
+        synth(tmp_dir, presets[k], k == 2 ? "Q5_K_M" : "Q4_K_M", 3, 2, path, sizeof path);
         slm_model *m = NULL;
         if (slm_model_load(path, &m, err, sizeof err) != 0)
             fail_msg("engine rejects synthetic %s: %s", presets[k], err);
@@ -322,7 +306,7 @@ static void test_engine_runs_synthetic_model(void **state)
 
 static void test_errors(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     char err[ERR_SIZE];
     slm_synth_params p = {"nope", "Q4_0", 1, NULL, 1};
     assert_int_not_equal(slm_model_synth(&p, "/tmp/x.gguf", err, sizeof err), 0);
@@ -348,7 +332,7 @@ static void test_errors(void **state)
 }
 
 /* A minimal metadata-only llama file with one key left out or overridden. */
-static int info_of(const char *skip, const char *arch, uint32_t kv_heads, char *err)
+static int info_of(const char *tmp_dir, const char *skip, const char *arch, uint32_t kv_heads, char *err)
 {
     gguf_writer *w = gguf_writer_create();
     const char *keys[] = {"llama.context_length", "llama.embedding_length", "llama.block_count",
@@ -380,17 +364,17 @@ static int info_of(const char *skip, const char *arch, uint32_t kv_heads, char *
 
 static void test_model_info_required_keys(void **state)
 {
-    (void)state;
+    const char *tmp_dir = *state;
     char err[ERR_SIZE];
-    assert_int_equal(info_of(NULL, "llama", 0, err), 0);   /* defaults applied */
-    assert_int_equal(info_of(NULL, "llama", 2, err), 0);
-    assert_int_not_equal(info_of("llama.block_count", "llama", 0, err), 0);
+    assert_int_equal(info_of(tmp_dir, NULL, "llama", 0, err), 0);   /* defaults applied */
+    assert_int_equal(info_of(tmp_dir, NULL, "llama", 2, err), 0);
+    assert_int_not_equal(info_of(tmp_dir, "llama.block_count", "llama", 0, err), 0);
     assert_non_null(strstr(err, "required key 'llama.block_count' is missing"));
-    assert_int_not_equal(info_of("eps", "llama", 0, err), 0);
+    assert_int_not_equal(info_of(tmp_dir, "eps", "llama", 0, err), 0);
     assert_non_null(strstr(err, "layer_norm_rms_epsilon"));
-    assert_int_not_equal(info_of(NULL, "llama", 3, err), 0);
+    assert_int_not_equal(info_of(tmp_dir, NULL, "llama", 3, err), 0);
     assert_non_null(strstr(err, "not a multiple of head_count_kv 3"));
-    assert_int_not_equal(info_of(NULL, "gpt2", 0, err), 0);
+    assert_int_not_equal(info_of(tmp_dir, NULL, "gpt2", 0, err), 0);
     assert_non_null(strstr(err, "architecture 'gpt2' is not supported"));
     assert_non_null(strstr(err, "info.gguf: "));
 }
@@ -408,5 +392,5 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_model_info_required_keys),
     };
-    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+    return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }
