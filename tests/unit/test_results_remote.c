@@ -20,17 +20,15 @@
 #include "harness/runner.h"
 #include "results/results.h"
 #include "tests/unit/loopback_chat_server.h"
+#include "tests/unit/test_tmpdir.h"
 
-static char tmpdir[256];
-
+/* The group's directory (test_tmpdir.h) with a two-item QA suite in it. */
 static int make_tmp(void **state)
 {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_results_remote_XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (test_tmpdir_setup(state) != 0)
         return -1;
     char path[512];
-    snprintf(path, sizeof path, "%s/qa.jsonl", tmpdir);
+    snprintf(path, sizeof path, "%s/qa.jsonl", (const char *)*state);
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
@@ -41,15 +39,8 @@ static int make_tmp(void **state)
     return fclose(f);
 }
 
-static int remove_tmp(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static int run_remote(loopback_server *server, const char *model, const char *out, int resume, char *err,
+static int run_remote(const char *tmpdir, loopback_server *server, const char *model, const char *out,
+                      int resume, char *err,
                       size_t err_size)
 {
     char endpoint[128], suite[512];
@@ -79,12 +70,12 @@ static const cJSON *first_run(const cJSON *doc)
 
 static void test_remote_run_and_resume(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     loopback_server server;
     assert_int_equal(loopback_start(&server, -1), 0);
     char out[512], err[1024] = "", path[600];
     snprintf(out, sizeof out, "%s/ok", tmpdir);
-    int rc = run_remote(&server, "ok", out, 0, err, sizeof err);
+    int rc = run_remote(tmpdir, &server, "ok", out, 0, err, sizeof err);
     if (rc != RUNNER_OK)
         print_message("runner: %s\n", err);
     assert_int_equal(rc, RUNNER_OK);
@@ -111,7 +102,7 @@ static void test_remote_run_and_resume(void **state)
     cJSON_Delete(doc);
 
     /* resume of a complete run: nothing new, still two items */
-    assert_int_equal(run_remote(&server, "ok", out, 1, err, sizeof err), RUNNER_OK);
+    assert_int_equal(run_remote(tmpdir, &server, "ok", out, 1, err, sizeof err), RUNNER_OK);
     assert_int_equal(res_document_load(path, &doc, err, sizeof err), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(first_run(doc), "items")), 2);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "runs")), 1);
@@ -121,12 +112,12 @@ static void test_remote_run_and_resume(void **state)
 
 static void test_remote_errors_become_items(void **state)
 {
-    (void)state;
+    const char *tmpdir = *state;
     loopback_server server;
     assert_int_equal(loopback_start(&server, -1), 0);
     char out[512], err[1024] = "", path[600];
     snprintf(out, sizeof out, "%s/error", tmpdir);
-    assert_int_equal(run_remote(&server, "error", out, 0, err, sizeof err), RUNNER_OK);
+    assert_int_equal(run_remote(tmpdir, &server, "error", out, 0, err, sizeof err), RUNNER_OK);
     snprintf(path, sizeof path, "%s/results.json", out);
     cJSON *doc = NULL;
     assert_int_equal(res_document_load(path, &doc, err, sizeof err), 0);
@@ -144,5 +135,5 @@ int main(void)
         cmocka_unit_test(test_remote_run_and_resume),
         cmocka_unit_test(test_remote_errors_become_items),
     };
-    return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
+    return cmocka_run_group_tests(tests, make_tmp, test_tmpdir_teardown);
 }
