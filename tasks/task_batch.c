@@ -89,9 +89,15 @@ static char *first_string(const cJSON *j, const char *const *keys, int n_keys, i
     return NULL;
 }
 
-static int add_prediction(const cJSON *j, const task_jsonl_reader *r, task_prediction **out, int *n,
-                          char *err, size_t err_size)
+typedef struct prediction_list {
+    task_prediction **items;
+    int *n;
+} prediction_list;
+
+static int add_prediction(void *ctx, const cJSON *j, const task_jsonl_reader *r, char *err, size_t err_size)
 {
+    task_prediction **out = ((prediction_list *)ctx)->items;
+    int *n = ((prediction_list *)ctx)->n;
     static const char *const id_keys[] = {"task_id", "id"};
     static const char *const text_keys[] = {"completion", "prediction", "output"};
     task_prediction p = {first_string(j, id_keys, 2, 1), first_string(j, text_keys, 3, 0)};
@@ -114,23 +120,8 @@ int task_predictions_load(const char *path, task_prediction **out, int *n,
 {
     *out = NULL;
     *n = 0;
-    task_jsonl_reader r;
-    if (task_jsonl_open(&r, path, err, err_size) != 0)
-        return -1;
-    int rc = 0, got = 0;
-    while (rc == 0 && (got = task_jsonl_next(&r, err, err_size)) == 1) {
-        int blank;
-        cJSON *j = task_jsonl_parse(&r, &blank, err, err_size);
-        if (!j) {
-            rc = blank ? 0 : -1;
-            continue;
-        }
-        rc = add_prediction(j, &r, out, n, err, err_size);
-        cJSON_Delete(j);
-    }
-    if (rc == 0 && got < 0)
-        rc = -1;
-    task_jsonl_close(&r);
+    prediction_list list = {out, n};
+    int rc = task_jsonl_each(path, add_prediction, &list, err, err_size);
     if (rc != 0) {
         task_predictions_free(*out, *n);
         *out = NULL;

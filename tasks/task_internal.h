@@ -29,6 +29,14 @@ int task_jsonl_next(task_jsonl_reader *r, char *err, size_t err_size);
 cJSON *task_jsonl_parse(task_jsonl_reader *r, int *blank, char *err, size_t err_size);
 void task_jsonl_close(task_jsonl_reader *r);
 
+/* One JSON object line of a file, for task_jsonl_each; non-zero stops the walk
+ * (fn has filled err). */
+typedef int (*task_jsonl_fn)(void *ctx, const cJSON *json, const task_jsonl_reader *r,
+                             char *err, size_t err_size);
+/* Calls fn for every non-blank line of path, in order, until the end of the
+ * file or the first error (unreadable file, invalid JSON, fn failing). */
+int task_jsonl_each(const char *path, task_jsonl_fn fn, void *ctx, char *err, size_t err_size);
+
 /* Reads a whole (optionally gzip'd) file; *out malloc'd, NUL-terminated. */
 int task_read_file(const char *path, char **out, size_t *len, char *err, size_t err_size);
 

@@ -159,3 +159,25 @@ int task_read_file(const char *path, char **out, size_t *len, char *err, size_t 
         *len = n;
     return 0;
 }
+
+int task_jsonl_each(const char *path, task_jsonl_fn fn, void *ctx, char *err, size_t err_size)
+{
+    task_jsonl_reader r;
+    if (task_jsonl_open(&r, path, err, err_size) != 0)
+        return -1;
+    int rc = 0, got = 0;
+    while (rc == 0 && (got = task_jsonl_next(&r, err, err_size)) == 1) {
+        int blank;
+        cJSON *json = task_jsonl_parse(&r, &blank, err, err_size);
+        if (!json) {
+            rc = blank ? 0 : -1;
+            continue;
+        }
+        rc = fn(ctx, json, &r, err, err_size);
+        cJSON_Delete(json);
+    }
+    if (rc == 0 && got < 0)
+        rc = -1;
+    task_jsonl_close(&r);
+    return rc;
+}

@@ -117,27 +117,23 @@ int task_load_squad(const char *path, task_suite *suite, char *err, size_t err_s
 typedef int (*record_fn)(task_suite *suite, const cJSON *j, const task_jsonl_reader *r,
                          const task_load_options *opts, char *err, size_t err_size);
 
+typedef struct record_walk {
+    record_fn fn;
+    task_suite *suite;
+    const task_load_options *opts;
+} record_walk;
+
+static int walk_record(void *ctx, const cJSON *j, const task_jsonl_reader *r, char *err, size_t err_size)
+{
+    const record_walk *walk = ctx;
+    return walk->fn(walk->suite, j, r, walk->opts, err, err_size);
+}
+
 static int load_jsonl(const char *path, const task_load_options *opts, record_fn fn,
                       task_suite *suite, char *err, size_t err_size)
 {
-    task_jsonl_reader r;
-    if (task_jsonl_open(&r, path, err, err_size) != 0)
-        return -1;
-    int rc = 0, got = 0;
-    while (rc == 0 && (got = task_jsonl_next(&r, err, err_size)) == 1) {
-        int blank;
-        cJSON *j = task_jsonl_parse(&r, &blank, err, err_size);
-        if (!j) {
-            rc = blank ? 0 : -1;
-            continue;
-        }
-        rc = fn(suite, j, &r, opts, err, err_size);
-        cJSON_Delete(j);
-    }
-    if (rc == 0 && got < 0)
-        rc = -1;
-    task_jsonl_close(&r);
-    return rc;
+    record_walk walk = {fn, suite, opts};
+    return task_jsonl_each(path, walk_record, &walk, err, err_size);
 }
 
 static int bad(const task_jsonl_reader *r, const char *what, char *err, size_t err_size)

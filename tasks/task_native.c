@@ -62,9 +62,9 @@ static int fill_strings(task_item *it, const cJSON *j, const task_jsonl_reader *
     return 0;
 }
 
-static int parse_item(task_suite *suite, const cJSON *j, const task_jsonl_reader *r,
-                      char *err, size_t err_size)
+static int parse_item(void *ctx, const cJSON *j, const task_jsonl_reader *r, char *err, size_t err_size)
 {
+    task_suite *suite = ctx;
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
     task_type t;
@@ -88,22 +88,5 @@ static int parse_item(task_suite *suite, const cJSON *j, const task_jsonl_reader
 
 int task_load_native(const char *path, task_suite *suite, char *err, size_t err_size)
 {
-    task_jsonl_reader r;
-    if (task_jsonl_open(&r, path, err, err_size) != 0)
-        return -1;
-    int rc = 0, got;
-    while (rc == 0 && (got = task_jsonl_next(&r, err, err_size)) == 1) {
-        int blank;
-        cJSON *j = task_jsonl_parse(&r, &blank, err, err_size);
-        if (!j) {
-            rc = blank ? 0 : -1;
-            continue;
-        }
-        rc = parse_item(suite, j, &r, err, err_size);
-        cJSON_Delete(j);
-    }
-    if (rc == 0 && got < 0)
-        rc = -1;
-    task_jsonl_close(&r);
-    return rc;
+    return task_jsonl_each(path, parse_item, suite, err, err_size);
 }
