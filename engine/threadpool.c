@@ -35,9 +35,15 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-/* Polls before sleeping; every YIELD_EVERY polls the spinner yields so that on
- * an oversubscribed machine the thread it waits for can get the core. */
-enum { SPIN_POLLS = 20000, YIELD_EVERY = 256 };
+/* Polls (~35 ns each) before sleeping. After its first `pure` polls a
+ * spinner yields every YIELD_EVERY polls, so that on an oversubscribed
+ * machine the thread it waits for can have the core. An idle worker spins
+ * WORKER_PURE_POLLS (~0.3 ms, longer than the sampling step between two
+ * tokens) before it starts yielding: a yield on a busy machine can cost a
+ * whole time slice, and the worker would then miss the next token's jobs.
+ * The caller, waiting for workers inside a job, yields early: if the worker
+ * it waits for shares its core, spinning would only delay it. */
+enum { SPIN_POLLS = 20000, YIELD_EVERY = 256, WORKER_PURE_POLLS = 8192, CALLER_PURE_POLLS = 256 };
 
 #define STATE_ACTIVE_MASK 0xFFFFull
 #define STATE_CLOSED (1ull << 16)
@@ -78,12 +84,12 @@ static void futex_wake_all(_Atomic uint32_t *word)
  * the word are both accessed sequentially consistently, so a waker that bumps
  * the word and then finds no sleeper can skip the syscall safely: a sleeper
  * registered after that bump sees the new value in futex_wait and returns. */
-static uint32_t wait_change(_Atomic uint32_t *word, uint32_t seen, _Atomic int *sleepers)
+static uint32_t wait_change(_Atomic uint32_t *word, uint32_t seen, _Atomic int *sleepers, int pure)
 {
     for (int i = 0; i < SPIN_POLLS; i++) {
         uint32_t now = atomic_load_explicit(word, memory_order_acquire);
         if (now != seen) return now;
-        if (i % YIELD_EVERY == YIELD_EVERY - 1) sched_yield();
+        if (i >= pure && i % YIELD_EVERY == YIELD_EVERY - 1) sched_yield();
         else CPU_RELAX();
     }
     for (;;) {
@@ -125,7 +131,7 @@ static void *worker_main(void *p)
     if (pool->init) pool->init(w->index, pool->init_user);
     uint32_t seen = 0;
     for (;;) {
-        seen = wait_change(&pool->generation, seen, &pool->generation_sleepers);
+        seen = wait_change(&pool->generation, seen, &pool->generation_sleepers, WORKER_PURE_POLLS);
         if (atomic_load_explicit(&pool->stop, memory_order_acquire)) break;
         if (!join_job(pool, seen)) continue;
         pool->fn(pool->arg, w->index, pool->n_threads);
@@ -144,7 +150,7 @@ static void close_job(eng_pool *pool)
         uint32_t d = atomic_load(&pool->done);
         s = atomic_load(&pool->state);
         if (!(s & STATE_ACTIVE_MASK)) break;
-        wait_change(&pool->done, d, &pool->done_sleepers);
+        wait_change(&pool->done, d, &pool->done_sleepers, CALLER_PURE_POLLS);
         s = atomic_load(&pool->state);
     }
 }
