@@ -17,6 +17,7 @@
 #include "reports/report.h"
 #include "results/compare_write.h"
 #include "results/results.h"
+#include "results/stats.h"
 
 const char *const rep_chart_names[] = {"latency_cdf", "throughput_threads", "power_trace", "accuracy_energy", NULL};
 const char *const rep_chart_titles[] = {"Latency CDF (time to first token)", "Throughput vs threads",
@@ -42,12 +43,6 @@ static void series_label(const cJSON *run, char *out, size_t size)
     for (char *p = out; *p; p++)
         if (*p == '"' || *p == '\\')
             *p = '\'';
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static void terminal_line(FILE *gp, rep_terminal term, const char *name)
@@ -78,7 +73,7 @@ static int latency_cdf(const rep_input *in, int n_in, FILE *dat, FILE *gp)
             }
             if (n == 0)
                 continue;
-            qsort(values, (size_t)n, sizeof values[0], compare_double);
+            qsort(values, (size_t)n, sizeof values[0], res_compare_doubles);
             char label[160];
             series_label(run, label, sizeof label);
             fprintf(dat, "# %s\n", label);

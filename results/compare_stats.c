@@ -35,27 +35,11 @@ size_t res_rng_below(res_rng *rng, size_t bound)
     return (size_t)(x % bound);
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double *sorted_copy(const double *values, size_t n)
-{
-    double *copy = malloc((n ? n : 1) * sizeof *copy);
-    if (!copy)
-        return NULL;
-    memcpy(copy, values, n * sizeof *copy);
-    qsort(copy, n, sizeof *copy, compare_doubles);
-    return copy;
-}
-
 double res_quantile(const double *values, size_t n, double q)
 {
     if (n == 0)
         return NAN;
-    double *copy = sorted_copy(values, n);
+    double *copy = res_sorted_copy(values, n);
     if (!copy)
         return NAN;
     double result = res_percentile_sorted(copy, n, q);
@@ -93,7 +77,7 @@ static double resampled_median(const double *values, size_t n, double *scratch, 
 {
     for (size_t i = 0; i < n; i++)
         scratch[i] = values[res_rng_below(rng, n)];
-    qsort(scratch, n, sizeof *scratch, compare_doubles);
+    qsort(scratch, n, sizeof *scratch, res_compare_doubles);
     return res_percentile_sorted(scratch, n, 0.5);
 }
 
@@ -113,7 +97,7 @@ static int check_bootstrap_args(int iterations, double level, char *err, size_t 
 
 static void interval_from_draws(double *draws, int iterations, double level, res_interval *out)
 {
-    qsort(draws, (size_t)iterations, sizeof *draws, compare_doubles);
+    qsort(draws, (size_t)iterations, sizeof *draws, res_compare_doubles);
     out->low = res_percentile_sorted(draws, (size_t)iterations, (1 - level) / 2);
     out->high = res_percentile_sorted(draws, (size_t)iterations, 1 - (1 - level) / 2);
 }
@@ -202,7 +186,7 @@ typedef struct ranked_value {
 
 static int compare_ranked(const void *a, const void *b)
 {
-    return compare_doubles(&((const ranked_value *)a)->value, &((const ranked_value *)b)->value);
+    return res_compare_doubles(&((const ranked_value *)a)->value, &((const ranked_value *)b)->value);
 }
 
 /* Sum of average ranks of the new sample; *tie_term gets sum(t^3 - t). */

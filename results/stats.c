@@ -8,19 +8,19 @@
 
 #include "results/stats.h"
 
-static int compare_double(const void *a, const void *b)
+int res_compare_doubles(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static double *sorted_copy(const double *values, size_t n)
+double *res_sorted_copy(const double *values, size_t n)
 {
-    double *copy = malloc(n * sizeof *copy);
+    double *copy = malloc((n ? n : 1) * sizeof *copy);
     if (!copy)
         return NULL;
     memcpy(copy, values, n * sizeof *copy);
-    qsort(copy, n, sizeof *copy, compare_double);
+    qsort(copy, n, sizeof *copy, res_compare_doubles);
     return copy;
 }
 
@@ -81,7 +81,7 @@ int res_bootstrap_ci95(const double *values, size_t n, uint64_t seed, int resamp
             sum += values[xorshift64star(&state) % n];
         means[r] = sum / (double)n;
     }
-    qsort(means, (size_t)resamples, sizeof *means, compare_double);
+    qsort(means, (size_t)resamples, sizeof *means, res_compare_doubles);
     *low = res_percentile_sorted(means, (size_t)resamples, 0.025);
     *high = res_percentile_sorted(means, (size_t)resamples, 0.975);
     free(means);
@@ -93,7 +93,7 @@ int res_summarize(const double *values, size_t n, res_summary *out)
     memset(out, 0, sizeof *out);
     if (n == 0)
         return -1;
-    double *sorted = sorted_copy(values, n);
+    double *sorted = res_sorted_copy(values, n);
     if (!sorted)
         return -1;
     out->n = n;

@@ -25,6 +25,10 @@ typedef struct res_summary {
     double ci95_low, ci95_high;
 } res_summary;
 
+/* qsort comparator for doubles, ascending (NaN-free input). */
+int res_compare_doubles(const void *a, const void *b);
+/* A malloc'd ascending copy of values[0..n) (the input stays untouched); NULL on OOM. */
+double *res_sorted_copy(const double *values, size_t n);
 /* q in [0,1] over sorted[0..n); n must be > 0. */
 double res_percentile_sorted(const double *sorted, size_t n, double q);
 double res_mean(const double *values, size_t n);
