@@ -162,6 +162,14 @@ const char *cli_default_out_dir(const char *prefix, char *out, size_t size)
     return out;
 }
 
+int cli_print_json(const cJSON *json)
+{
+    char *text = json ? cJSON_Print(json) : NULL;
+    int status = text && printf("%s\n", text) >= 0 && fflush(stdout) == 0 ? 0 : -1;
+    cJSON_free(text);
+    return status;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)

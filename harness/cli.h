@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #define CLI_MAX_LIST 32
 
 typedef enum cli_format { CLI_FORMAT_MD = 0, CLI_FORMAT_CSV, CLI_FORMAT_JSON } cli_format;
@@ -33,6 +35,9 @@ int cli_double(const char *flag, const char *text, double min, double max, doubl
 int cli_format_parse(const char *text, cli_format *out, char *err, size_t err_size);
 /* "runs/PREFIX<UTC yyyymmddThhmmssZ>" in out (the default -o of run and soak); returns out. */
 const char *cli_default_out_dir(const char *prefix, char *out, size_t size);
+/* json, indented, and a newline on stdout; -1 when json is NULL (its builder
+ * ran out of memory), printing runs out of memory, or stdout fails. */
+int cli_print_json(const cJSON *json);
 /* 1 when any argument is --help or -h (the command then prints its usage, exit 0). */
 int cli_wants_help(int argc, char **argv);
 /* The value of flag argv[*i] (advances *i), or NULL with err set when missing. */

@@ -255,10 +255,8 @@ static int describe(const device_options *o)
     warn_profiles(pj);
     int rc = CMD_OK;
     if (o->json) {
-        char *text = cJSON_Print(root);
-        if (!text || printf("%s\n", text) < 0)
+        if (cli_print_json(root) != 0)
             rc = CMD_FAILURE;
-        free(text);
     } else {
         print_text_device(fpj, cj);
         print_text_sensors(fpj, pj);
@@ -360,10 +358,8 @@ static int sample(const device_options *o)
     cJSON_AddItemToObject(root, "throttling", dev_sampler_throttle_to_json(s, t0, t1));
     int rc = CMD_OK;
     if (o->json) {
-        char *text = cJSON_Print(root);
-        if (!text || printf("%s\n", text) < 0)
+        if (cli_print_json(root) != 0)
             rc = CMD_FAILURE;
-        free(text);
     } else {
         print_text_sample(root);
     }

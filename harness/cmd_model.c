@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/slm.h"
+#include "harness/cli.h"
 #include "harness/commands.h"
 
 static const char model_usage[] =
@@ -149,12 +150,10 @@ static int model_info(int argc, char **argv)
         return CMD_OK;
     }
     cJSON *o = model_info_json(&info);
-    char *text = o ? cJSON_Print(o) : NULL;
+    int printed = cli_print_json(o);
     cJSON_Delete(o);
-    if (!text)
-        return model_fail(CMD_FAILURE, "out of memory building JSON");
-    printf("%s\n", text);
-    cJSON_free(text);
+    if (printed != 0)
+        return model_fail(CMD_FAILURE, "cannot print the JSON (out of memory or stdout closed)");
     return CMD_OK;
 }
 
