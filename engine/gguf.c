@@ -183,8 +183,7 @@ static int gguf_read_str(gguf_cursor *c, gguf_str *s, const char *what)
     return 0;
 }
 
-/* Bytes of one element of a fixed-size value type; 0 for string/array/unknown. */
-static uint32_t gguf_value_size(gguf_value_type t)
+uint32_t gguf_value_type_size(gguf_value_type t)
 {
     switch (t) {
     case GGUF_VALUE_UINT8: case GGUF_VALUE_INT8: case GGUF_VALUE_BOOL: return 1;
@@ -225,7 +224,7 @@ static int gguf_skip_array(gguf_cursor *c, const char *key, int depth,
 /* Checks one value of type t at the cursor and moves past it. */
 static int gguf_skip_value(gguf_cursor *c, const char *key, gguf_value_type t, int depth)
 {
-    uint32_t size = gguf_value_size(t);
+    uint32_t size = gguf_value_type_size(t);
     if (size > 0) {
         if (gguf_need(c, size, "metadata value") != 0)
             return -1;
@@ -261,7 +260,7 @@ static int gguf_skip_array(gguf_cursor *c, const char *key, int depth,
     if (et >= GGUF_VALUE_TYPE_COUNT)
         return gguf_fail(c, "key '%s': unknown array element type %u at offset %" PRIu64,
                          key, et, c->pos - 12);
-    uint64_t min_elem = gguf_value_size((gguf_value_type)et);
+    uint64_t min_elem = gguf_value_type_size((gguf_value_type)et);
     if (et == GGUF_VALUE_STRING)
         min_elem = 8;
     else if (et == GGUF_VALUE_ARRAY)
@@ -886,7 +885,7 @@ int gguf_get_array_info(const gguf_file *f, const char *key, gguf_value_type *el
 const void *gguf_get_array_data(const gguf_file *f, const char *key)
 {
     const gguf_kv *kv = gguf_kv_of(f, key);
-    if (!kv || kv->type != GGUF_VALUE_ARRAY || gguf_value_size(kv->elem_type) == 0)
+    if (!kv || kv->type != GGUF_VALUE_ARRAY || gguf_value_type_size(kv->elem_type) == 0)
         return NULL;
     return kv->array_data;
 }

@@ -39,6 +39,10 @@ typedef enum gguf_value_type {
     GGUF_VALUE_TYPE_COUNT = 13
 } gguf_value_type;
 
+/* Bytes of one element of a fixed-size value type; 0 for string, array or an
+ * unknown type (shared by the reader and the writer). */
+uint32_t gguf_value_type_size(gguf_value_type t);
+
 typedef struct gguf_str {
     const char *data; /* not NUL-terminated */
     uint64_t len;

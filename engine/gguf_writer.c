@@ -212,21 +212,10 @@ int gguf_writer_set_str(gguf_writer *w, const char *key, const char *v)
     return gguf_writer_put_buf(w, key, GGUF_VALUE_STRING, &b);
 }
 
-static size_t gguf_writer_elem_size(gguf_value_type t)
-{
-    switch (t) {
-    case GGUF_VALUE_UINT8: case GGUF_VALUE_INT8: case GGUF_VALUE_BOOL: return 1;
-    case GGUF_VALUE_UINT16: case GGUF_VALUE_INT16: return 2;
-    case GGUF_VALUE_UINT32: case GGUF_VALUE_INT32: case GGUF_VALUE_FLOAT32: return 4;
-    case GGUF_VALUE_UINT64: case GGUF_VALUE_INT64: case GGUF_VALUE_FLOAT64: return 8;
-    default: return 0;
-    }
-}
-
 int gguf_writer_set_array(gguf_writer *w, const char *key, gguf_value_type elem_type,
                           const void *data, uint64_t count)
 {
-    size_t size = gguf_writer_elem_size(elem_type);
+    size_t size = gguf_value_type_size(elem_type);
     if (size == 0)
         return gguf_writer_fault(w, "key '%s': array element type %u is not numeric",
                                  key ? key : "", (unsigned)elem_type);
