@@ -64,6 +64,17 @@ typedef struct synth_tensor {
     slm_type type;
 } synth_tensor;
 
+/* 64-bit FNV-1a of a NUL-terminated string: per-tensor seeds and the vocabulary hash table. */
+static inline uint64_t synth_hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 const synth_preset *synth_find_preset(const char *name);
 const synth_type *synth_find_type(const char *name);
 

@@ -71,16 +71,6 @@ static float synth_normal(synth_rng *r, float std)
     return (sum - mean) * scale * std;
 }
 
-static uint64_t synth_name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 /* llama3 rope scaling as Meta publishes it: low frequencies divided by the
  * factor, high ones kept, a smooth blend between. */
 static void synth_llama3_factors(float *out, uint64_t n, uint32_t n_rot, float base)
@@ -149,7 +139,7 @@ static void *synth_work(void *arg)
         wk->failed = 1;
         return NULL;
     }
-    uint64_t base = wk->seed ^ synth_name_hash(t->name);
+    uint64_t base = wk->seed ^ synth_hash_str(t->name);
     for (uint64_t r = wk->row_begin; r < wk->row_end; r++) {
         synth_rng rng;
         /* Mix the row number first: seeding consecutive rows with consecutive

@@ -75,16 +75,6 @@ typedef struct synth_vocab {
     uint32_t n_replaced;
 } synth_vocab;
 
-static uint64_t synth_hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 static void synth_hash_put(synth_vocab *v, uint32_t id)
 {
     uint64_t h = synth_hash_str(v->text[id]) & v->hash_mask;
