@@ -188,13 +188,13 @@ const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size)
     return argv[*i];
 }
 
-int cli_model_file_ok(const char *path, char *err, size_t err_size)
+int cli_input_file_ok(const char *path, const char *what, char *err, size_t err_size)
 {
     struct stat st;
     if (access(path, R_OK) != 0 || stat(path, &st) != 0)
-        snprintf(err, err_size, "%s: model file not found or not readable", path);
+        snprintf(err, err_size, "%s: %s file not found or not readable", path, what);
     else if (S_ISDIR(st.st_mode))
-        snprintf(err, err_size, "%s: is a directory, not a model file", path);
+        snprintf(err, err_size, "%s: is a directory, not a %s file", path, what);
     else
         return 0;
     return -1;

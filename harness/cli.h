@@ -43,8 +43,9 @@ int cli_wants_help(int argc, char **argv);
 /* The value of flag argv[*i] (advances *i), or NULL with err set when missing. */
 const char *cli_value(int argc, char **argv, int *i, char *err, size_t err_size);
 
-/* A model file given with -m exists, is readable and is not a directory. */
-int cli_model_file_ok(const char *path, char *err, size_t err_size);
+/* An input file (what: "model", "vocab"...) exists, is readable and is not a
+ * directory; err says which of these failed. */
+int cli_input_file_ok(const char *path, const char *what, char *err, size_t err_size);
 /* An output FILE named by flag, checked before any work so that a long
  * measurement is not lost at the end: not a directory, and its directory
  * exists and is writable. 0, or -1 with one line in err. */

@@ -82,7 +82,7 @@ static int parse_args(bench_options *o, int argc, char **argv, char *err, size_t
         return -1;
     }
     for (int m = 0; m < o->n_models; m++)
-        if (cli_model_file_ok(o->models[m], err, err_size) != 0)
+        if (cli_input_file_ok(o->models[m], "model", err, err_size) != 0)
             return -1;
     if (o->output && cli_output_file_ok("-o", o->output, err, err_size) != 0)
         return -1;

@@ -258,9 +258,11 @@ static int model_synth(int argc, char **argv)
                  o.params.type);
         return model_fail(CMD_USAGE, msg);
     }
+    char err[SLM_ERROR_SIZE] = "";
+    if (o.params.vocab_path && cli_input_file_ok(o.params.vocab_path, "vocab", err, sizeof err) != 0)
+        return model_fail(CMD_USAGE, err);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    char err[SLM_ERROR_SIZE] = "";
     if (slm_model_synth(&o.params, o.out, err, sizeof err) != 0)
         return model_fail(CMD_FAILURE, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);

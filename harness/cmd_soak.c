@@ -60,7 +60,7 @@ int cmd_soak(int argc, char **argv)
     if (!err[0] && !o.model)
         snprintf(err, sizeof err, "no model given (-m MODEL.gguf)");
     if (!err[0])
-        cli_model_file_ok(o.model, err, sizeof err);
+        cli_input_file_ok(o.model, "model", err, sizeof err);
     if (err[0]) {
         fprintf(stderr, "slmbench soak: %s\n", err);
         return CMD_USAGE;

@@ -57,6 +57,8 @@ bad 2 "-o" model synth --preset smollm2-135m --type Q4_0 -o
 bad 2 "nope" model synth --preset nope --type Q4_0 -o x.gguf
 bad 2 "-3" model synth --preset smollm2-135m --type Q4_0 -o x.gguf --threads -3
 bad 3 "afile/x.gguf" model synth --preset test-odd --type Q4_0 -o afile/x.gguf
+bad 2 "adir" model synth --preset test-odd --type Q4_0 -o x.gguf --vocab adir
+bad 2 "missing-vocab.gguf" model synth --preset test-odd --type Q4_0 -o x.gguf --vocab missing-vocab.gguf
 bad 2 "adir" tokenize -m "$MODEL" --file adir
 bad 2 "missing.txt" tokenize -m "$MODEL" --file missing.txt
 bad 2 "-1" tokenize -m "$MODEL" -p a --bench --seconds -1
