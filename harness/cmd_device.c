@@ -19,6 +19,7 @@
 #include "devices/device.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
+#include "harness/decide_args.h"
 
 typedef struct device_options {
     int json;
@@ -37,31 +38,6 @@ static void usage(FILE *out)
             "LIST: comma list of rapl,papi_rapl,hwmon,battery,rpi_pmic,external,estimated "
             "(default auto)\n"
             "Sysfs/procfs are read under $SLMBENCH_SYSFS_ROOT (default /).\n");
-}
-
-static int parse_positive(const char *flag, const char *text, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end || errno || !(v > 0) || v > 86400.0 * 7) {
-        fprintf(stderr, "slmbench device: %s: expected a positive number, got '%s'\n", flag, text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_offset(const char *text, double *out)
-{
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end || !(v > -86400.0 && v < 86400.0)) {
-        fprintf(stderr, "slmbench device: --meter-offset: expected seconds, got '%s'\n", text);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /* Inputs the user named are checked here, so a typo is a usage error and not
@@ -121,13 +97,13 @@ static int parse_args(int argc, char **argv, device_options *o)
             return -1;
         }
         if (!strcmp(a, "--sample"))
-            rc = parse_positive(a, v, &o->sample_s);
+            rc = decide_parse_double("device", a, v, 1e-6, 86400.0 * 7, &o->sample_s);
         else if (!strcmp(a, "--hz"))
-            rc = parse_positive(a, v, &o->cfg.hz);
+            rc = decide_parse_double("device", a, v, 1e-6, 86400.0 * 7, &o->cfg.hz);
         else if (!strcmp(a, "--idle"))
-            rc = parse_positive(a, v, &o->cfg.idle_baseline_s);
+            rc = decide_parse_double("device", a, v, 1e-6, 86400.0 * 7, &o->cfg.idle_baseline_s);
         else if (!strcmp(a, "--meter-offset"))
-            rc = parse_offset(v, &o->cfg.external_offset_s);
+            rc = decide_parse_double("device", a, v, -86400, 86400, &o->cfg.external_offset_s);
         else if (!strcmp(a, "--probes"))
             o->cfg.probes = v;
         else if (!strcmp(a, "--meter-cmd"))

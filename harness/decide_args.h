@@ -1,6 +1,6 @@
 /*
- * decide_args.h — flag parsing shared by the decision commands (compare,
- * history, carbon, route).
+ * decide_args.h — flag parsing that prints its own error line, shared by the
+ * decision commands (compare, history, carbon, route) and device.
  *
  * Invariant: on bad input these print exactly one line,
  * "slmbench CMD: FLAG: problem", to stderr and return non-zero; they never exit.
