@@ -44,22 +44,6 @@ static void usage(FILE *out)
                  "[--limit N] [--seed S] [-o RESULT.json]\n");
 }
 
-static int parse_k_list(const char *text, score_args *a)
-{
-    a->n_k = 0;
-    for (const char *p = text; *p;) {
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p || v < 1 || v > 1000000 || a->n_k == MAX_K)
-            return -1;
-        a->k[a->n_k++] = (int)v;
-        p = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',')
-            return -1;
-    }
-    return a->n_k > 0 ? 0 : -1;
-}
-
 static int task_format_for(const char *task, task_format *f)
 {
     static const struct { const char *name; task_format format; } map[] = {
@@ -75,6 +59,21 @@ static int task_format_for(const char *task, task_format *f)
 }
 
 /* Applies one flag at argv[*i]; returns 0, or -1 with a message in err. */
+/* --k 1,10: the cli list parser, then at most MAX_K values. */
+static int parse_k_list(const char *flag, const char *text, score_args *a, char *err, size_t err_size)
+{
+    int k[CLI_MAX_LIST], n_k;
+    if (cli_int_list(flag, text, 1, 1000000, k, &n_k, err, err_size) != 0)
+        return -1;
+    if (n_k > MAX_K) {
+        snprintf(err, err_size, "%s: at most %d values", flag, MAX_K);
+        return -1;
+    }
+    memcpy(a->k, k, (size_t)n_k * sizeof *k);
+    a->n_k = n_k;
+    return 0;
+}
+
 static int parse_flag(int argc, char **argv, int *i, score_args *a, char *err, size_t err_size)
 {
     const char *flag = argv[*i];
@@ -91,7 +90,7 @@ static int parse_flag(int argc, char **argv, int *i, score_args *a, char *err, s
     else if (!strcmp(flag, "--data")) a->data = value;
     else if (!strcmp(flag, "--predictions")) a->predictions = value;
     else if (!strcmp(flag, "-o") || !strcmp(flag, "--output")) a->output = value;
-    else if (!strcmp(flag, "--k")) { if (parse_k_list(value, a)) goto bad; }
+    else if (!strcmp(flag, "--k")) return parse_k_list(flag, value, a, err, err_size);
     else if (!strcmp(flag, "--workers")) return cli_int(flag, value, 1, 64, &a->workers, err, err_size);
     else if (!strcmp(flag, "--limit")) return cli_int(flag, value, 1, INT_MAX, &a->limit, err, err_size);
     else if (!strcmp(flag, "--seed")) return cli_u64(flag, value, UINT64_MAX, &a->seed, err, err_size);
