@@ -20,7 +20,7 @@ typedef struct history_args {
     const char *results_path;
     res_history_filter filter;
     double min_shift_pct;
-    double min_segment;
+    int min_segment;
     const char *chart_base;
     int no_chart;
 } history_args;
@@ -55,7 +55,7 @@ static int parse_value_flag(history_args *args, const char *flag, const char *va
     else if (!strcmp(flag, "--min-shift"))
         return decide_parse_double("history", flag, value, 0, 1000, &args->min_shift_pct);
     else if (!strcmp(flag, "--min-segment"))
-        return decide_parse_double("history", flag, value, 1, 1000, &args->min_segment);
+        return decide_parse_int("history", flag, value, 1, 1000, &args->min_segment);
     else {
         fprintf(stderr, "slmbench history: %s: unknown option (slmbench history --help)\n", flag);
         return -1;
@@ -169,7 +169,7 @@ static int history_show(const history_args *args)
     }
     res_history_mark_series(points, n, args->min_shift_pct, (size_t)args->min_segment);
     printf("history of %s in %s: %zu run(s); change points: binary segmentation, shift >= %g%%, "
-           ">= %g runs per side\n", args->filter.metric, args->db_path, n, args->min_shift_pct,
+           ">= %d runs per side\n", args->filter.metric, args->db_path, n, args->min_shift_pct,
            args->min_segment);
     print_points(points, n, args->filter.metric);
     int result = CMD_OK;

@@ -22,6 +22,17 @@ int decide_parse_double(const char *command, const char *flag, const char *text,
     return 0;
 }
 
+int decide_parse_int(const char *command, const char *flag, const char *text, int min, int max,
+                     int *out)
+{
+    char err[512];
+    if (cli_int(flag, text, min, max, out, err, sizeof err) != 0) {
+        fprintf(stderr, "slmbench %s: %s\n", command, err);
+        return -1;
+    }
+    return 0;
+}
+
 const char *decide_flag_value(const char *command, int argc, char **argv, int *index)
 {
     char err[512];

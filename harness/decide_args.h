@@ -12,6 +12,10 @@
 int decide_parse_double(const char *command, const char *flag, const char *text, double min,
                         double max, double *out);
 
+/* A decimal integer in [min, max], the whole string consumed. */
+int decide_parse_int(const char *command, const char *flag, const char *text, int min, int max,
+                     int *out);
+
 /* The value after flag argv[*index]; advances *index. Prints "needs a value" when missing. */
 const char *decide_flag_value(const char *command, int argc, char **argv, int *index);
 
