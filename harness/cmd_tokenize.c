@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/slm.h"
+#include "harness/cli.h"
 #include "harness/commands.h"
 #include "results/results.h"
 
@@ -61,10 +62,9 @@ static int parse_args(const char *cmd, int argc, char **argv, tokenize_args *a)
         else if (!strcmp(f, "--json")) a->json = 1;
         else if (!strcmp(f, "--bench")) a->bench = 1;
         else if (!strcmp(f, "--seconds") && has_value) {
-            char *end;
-            a->bench_seconds = strtod(argv[++i], &end);
-            if (*end || !(a->bench_seconds > 0 && a->bench_seconds <= 600)) {
-                fprintf(stderr, "slmbench %s: --seconds: \"%s\" is not in (0, 600]\n", cmd, argv[i]);
+            char err[256];
+            if (cli_double(f, argv[++i], 0.001, 600, &a->bench_seconds, err, sizeof err) != 0) {
+                fprintf(stderr, "slmbench %s: %s\n", cmd, err);
                 return -1;
             }
         } else {
