@@ -1,7 +1,10 @@
 /*
- * cli.h — flag parsing shared by run, bench, soak and report, so every command
- * spells and checks its flags the same way (comma lists, numbers with ranges,
- * --output-format json|csv|md), and the Ctrl-C / SIGTERM stop flag.
+ * cli.h — what the subcommands share on the command line, so every command
+ * spells and checks its flags the same way: comma lists, numbers with ranges,
+ * seeds, --output-format json|csv|md, --help, input files and output paths
+ * checked before any work, the default runs/ directory, JSON on stdout, and
+ * the Ctrl-C / SIGTERM stop flag. decide_args.h wraps the parsers for the
+ * commands that print their own error line.
  *
  * Invariants: parsers never exit; they return 0 or -1 with one line in err
  * naming the flag and the bad value. The stop flag is the only mutable
