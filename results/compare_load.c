@@ -16,52 +16,6 @@
 
 #define RES_MAX_FILE_BYTES ((size_t)512 * 1024 * 1024)
 
-static int check_schema(const res_file *file, char *err, size_t err_size)
-{
-    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(file->root, "schema");
-    const cJSON *version = cJSON_GetObjectItemCaseSensitive(file->root, "schema_version");
-    if (!cJSON_IsString(schema) || strcmp(schema->valuestring, RES_SCHEMA_NAME) != 0) {
-        snprintf(err, err_size, "%s: not a slmbench results file (\"schema\" is not \"%s\")",
-                 file->path, RES_SCHEMA_NAME);
-        return -1;
-    }
-    if (!cJSON_IsNumber(version) || version->valuedouble < 1 ||
-        version->valuedouble > RES_SCHEMA_VERSION) {
-        snprintf(err, err_size, "%s: schema_version %g is not supported (this reader knows 1..%d)",
-                 file->path, cJSON_IsNumber(version) ? version->valuedouble : -1.0,
-                 RES_SCHEMA_VERSION);
-        return -1;
-    }
-    return 0;
-}
-
-/* Every run an object with an "items" array, every item an object. */
-static int check_runs(const res_file *file, char *err, size_t err_size)
-{
-    int index = 0;
-    const cJSON *run;
-    cJSON_ArrayForEach(run, file->runs) {
-        const cJSON *items = cJSON_GetObjectItemCaseSensitive(run, "items");
-        if (!cJSON_IsObject(run) || !cJSON_IsArray(items)) {
-            snprintf(err, err_size, "%s: runs[%d] is not an object with an \"items\" array",
-                     file->path, index);
-            return -1;
-        }
-        int item_index = 0;
-        const cJSON *item;
-        cJSON_ArrayForEach(item, items) {
-            if (!cJSON_IsObject(item)) {
-                snprintf(err, err_size, "%s: runs[%d].items[%d] is not an object", file->path,
-                         index, item_index);
-                return -1;
-            }
-            item_index++;
-        }
-        index++;
-    }
-    return 0;
-}
-
 int res_file_load(const char *path, res_file *out, char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
@@ -75,21 +29,11 @@ int res_file_load(const char *path, res_file *out, char *err, size_t err_size)
         snprintf(err, err_size, "%s: not valid JSON", path);
         return -1;
     }
-    if (check_schema(out, err, err_size) != 0) {
+    if (res_document_check(out->root, path, err, err_size) != 0) {
         res_file_free(out);
         return -1;
     }
-    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(out->root, "runs");
-    if (!cJSON_IsArray(runs)) {
-        snprintf(err, err_size, "%s: \"runs\" is missing or not an array", path);
-        res_file_free(out);
-        return -1;
-    }
-    out->runs = runs;
-    if (check_runs(out, err, err_size) != 0) {
-        res_file_free(out);
-        return -1;
-    }
+    out->runs = cJSON_GetObjectItemCaseSensitive(out->root, "runs");
     const cJSON *device = cJSON_GetObjectItemCaseSensitive(out->root, "device");
     const cJSON *device_id = cJSON_GetObjectItemCaseSensitive(device, "device_id");
     if (cJSON_IsString(device_id) && device_id->valuestring[0])

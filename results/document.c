@@ -59,31 +59,51 @@ cJSON *res_document_new(int argc, char **argv)
     return doc;
 }
 
-static int validate_document(const cJSON *doc, const char *path, char *err, size_t err_size)
+/* Every run an object with an "items" array, every item an object. */
+static int check_runs(const cJSON *runs, const char *path, char *err, size_t err_size)
+{
+    int index = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, runs) {
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(run, "items");
+        if (!cJSON_IsObject(run) || !cJSON_IsArray(items)) {
+            snprintf(err, err_size, "%s: runs[%d] is not an object with an \"items\" array", path, index);
+            return -1;
+        }
+        int item_index = 0;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, items) {
+            if (!cJSON_IsObject(item)) {
+                snprintf(err, err_size, "%s: runs[%d].items[%d] is not an object", path, index, item_index);
+                return -1;
+            }
+            item_index++;
+        }
+        index++;
+    }
+    return 0;
+}
+
+int res_document_check(const cJSON *doc, const char *path, char *err, size_t err_size)
 {
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
     const cJSON *runs = cJSON_GetObjectItemCaseSensitive(doc, "runs");
     if (!cJSON_IsObject(doc) || !cJSON_IsString(schema) || strcmp(schema->valuestring, RES_SCHEMA_NAME)) {
-        snprintf(err, err_size, "%s: not a slmbench results file (schema is not \"%s\")", path, RES_SCHEMA_NAME);
+        snprintf(err, err_size, "%s: not a slmbench results file (\"schema\" is not \"%s\")", path,
+                 RES_SCHEMA_NAME);
         return -1;
     }
-    if (!cJSON_IsNumber(version) || version->valueint < 1 || version->valueint > RES_SCHEMA_VERSION) {
-        snprintf(err, err_size, "%s: unsupported schema_version (this slmbench reads 1..%d)", path, RES_SCHEMA_VERSION);
+    if (!cJSON_IsNumber(version) || version->valuedouble < 1 || version->valuedouble > RES_SCHEMA_VERSION) {
+        snprintf(err, err_size, "%s: schema_version %g is not supported (this slmbench reads 1..%d)", path,
+                 cJSON_IsNumber(version) ? version->valuedouble : -1.0, RES_SCHEMA_VERSION);
         return -1;
     }
     if (!cJSON_IsArray(runs)) {
         snprintf(err, err_size, "%s: \"runs\" is missing or not an array", path);
         return -1;
     }
-    const cJSON *run;
-    cJSON_ArrayForEach(run, runs) {
-        if (!cJSON_IsObject(run) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(run, "items"))) {
-            snprintf(err, err_size, "%s: a run is not an object with an \"items\" array", path);
-            return -1;
-        }
-    }
-    return 0;
+    return check_runs(runs, path, err, err_size);
 }
 
 int res_document_load(const char *path, cJSON **out, char *err, size_t err_size)
@@ -101,7 +121,7 @@ int res_document_load(const char *path, cJSON **out, char *err, size_t err_size)
         return -1;
     }
     free(text);
-    if (validate_document(doc, path, err, err_size) != 0) {
+    if (res_document_check(doc, path, err, err_size) != 0) {
         cJSON_Delete(doc);
         return -1;
     }

@@ -67,6 +67,10 @@ int res_make_dir(const char *path, char *err, size_t err_size);
 /* New document with schema, created_utc, status "running", tool facts and the
  * command line. The device object is added by the caller. NULL on OOM. */
 cJSON *res_document_new(int argc, char **argv);
+/* Validates a parsed results document: schema name, schema_version, a "runs"
+ * array of objects with an "items" array of objects. err names path and the
+ * first problem (with its runs[i].items[j] index). */
+int res_document_check(const cJSON *doc, const char *path, char *err, size_t err_size);
 /* Loads and validates a results file: JSON syntax, schema name, version,
  * runs array. On failure *out is NULL and err names the file and the problem. */
 int res_document_load(const char *path, cJSON **out, char *err, size_t err_size);
