@@ -171,6 +171,35 @@ static int run_comparison(const compare_args *args, const res_file *base, const 
     return result;
 }
 
+/* 1 when some item of the file has the field (numeric or not: "unavailable: ..."
+ * counts, the metric exists but was not measured); accuracy comes from scores. */
+static int has_field(const res_file *file, const char *metric)
+{
+    if (!strcmp(metric, "accuracy"))
+        return 1;
+    const cJSON *run, *item;
+    cJSON_ArrayForEach(run, file->runs)
+        cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(run, "items"))
+            if (cJSON_GetObjectItemCaseSensitive(item, metric))
+                return 1;
+    return 0;
+}
+
+/* A --metric that no item of either file has is a typo: without this check the
+ * gate would report it "unavailable" and pass whatever the files say. */
+static int check_metrics(const compare_args *args, const res_file *base, const res_file *new_file)
+{
+    for (size_t i = 0; i < args->options.n_metrics; i++) {
+        const char *metric = args->options.metrics[i];
+        if (!has_field(base, metric) && !has_field(new_file, metric)) {
+            fprintf(stderr, "slmbench compare: --metric %s: no item of %s or %s has this field\n", metric,
+                    args->base_path, args->new_path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cmd_compare(int argc, char **argv)
 {
     compare_args args;
@@ -188,7 +217,8 @@ int cmd_compare(int argc, char **argv)
         res_file_free(&base);
         return CMD_USAGE;
     }
-    int status = run_comparison(&args, &base, &new_file);
+    int status = check_metrics(&args, &base, &new_file) != 0 ? CMD_USAGE
+                                                             : run_comparison(&args, &base, &new_file);
     res_file_free(&base);
     res_file_free(&new_file);
     return status;

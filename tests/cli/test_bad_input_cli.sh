@@ -128,6 +128,7 @@ bad 2 "afile" report good.json -o afile
 bad 2 "afile/rep" report good.json -o afile/rep
 bad 2 "--bogus" report good.json --bogus
 bad 2 "--threshold" compare good.json good.json --threshold -3
+bad 2 "--metric decode_tsp" compare good.json good.json --metric decode_tsp
 bad 2 "afile/j.xml" compare good.json good.json --junit afile/j.xml
 bad 2 "adir" compare good.json good.json --markdown adir
 bad 2 "adir" history add good.json --db adir
