@@ -154,6 +154,11 @@ static int history_show(const history_args *args)
         return CMD_USAGE;
     }
     char err[1200];
+    if (!res_history_metric_known(args->filter.metric, err, sizeof err)) {
+        fprintf(stderr, "slmbench history show: --metric %s: not a metric history stores (%s)\n",
+                args->filter.metric, err);
+        return CMD_USAGE;
+    }
     sqlite3 *db;
     if (res_history_open(args->db_path, 0, &db, err, sizeof err) != 0) {
         fprintf(stderr, "slmbench history: %s\n", err);

@@ -25,6 +25,22 @@ static const char *const history_metrics[] = {
     "decode_tps", "prefill_tps", "ttft_ms", "e2e_ms", "energy_j", "energy_dynamic_j",
     "power_avg_w", "rss_peak_bytes", "logprob_mean", "accuracy"};
 
+int res_history_metric_known(const char *metric, char *names, size_t names_size)
+{
+    int known = 0;
+    size_t used = 0;
+    if (names_size)
+        names[0] = '\0';
+    for (size_t m = 0; m < sizeof history_metrics / sizeof history_metrics[0]; m++) {
+        known |= !strcmp(metric, history_metrics[m]);
+        if (used < names_size) {
+            int n = snprintf(names + used, names_size - used, "%s%s", m ? " " : "", history_metrics[m]);
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+    return known;
+}
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS history_runs("
     " id INTEGER PRIMARY KEY, added_utc TEXT NOT NULL, created_utc TEXT NOT NULL,"

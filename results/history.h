@@ -32,6 +32,10 @@ typedef struct sqlite3 sqlite3;
 
 #define RES_HISTORY_DEFAULT_DB "runs/history.sqlite"
 
+/* 1 when metric is one of those history add stores; names gets them all,
+ * space-separated, for the error line. */
+int res_history_metric_known(const char *metric, char *names, size_t names_size);
+
 /* Opens; with create, makes the file, its parent directory and the tables as
  * needed; without, a missing file is an error (reading never creates). */
 int res_history_open(const char *path, int create, sqlite3 **db, char *err, size_t err_size);

@@ -134,6 +134,7 @@ bad 2 "adir" compare good.json good.json --markdown adir
 bad 2 "adir" history add good.json --db adir
 bad 2 "trunc.json" history show --metric decode_tps --db trunc.json
 bad 2 "missing.sqlite" history show --metric decode_tps --db missing.sqlite
+bad 2 "decode_tsp" history show --metric decode_tsp --db h.sqlite
 bad 2 "--min-shift" history show --metric decode_tps --db h.sqlite --min-shift -3
 bad 2 "bogus" history bogus
 bad 2 "--pue" carbon good.json --region FR --pue 0.5
