@@ -1,9 +1,10 @@
 /*
  * fuzz_tokenizer.c — libFuzzer target for the tokenizers: every input is
  * tokenized as arbitrary bytes (invalid UTF-8 included) by the byte-level BPE
- * (GPT-2) and the SentencePiece (Llama SPM) vocabularies of
- * tests/fixtures/tokenizer, with parse-special off and on, and the ids are
- * detokenized again with and without special tokens rendered.
+ * (GPT-2) and the SentencePiece (Llama SPM, and Phi-3 with its added chat
+ * tokens) vocabularies of tests/fixtures/tokenizer, with parse-special off
+ * and on, and the ids are detokenized again with and without special tokens
+ * rendered.
  *
  * Checked beyond "no ASan/UBSan report": every id is inside the vocabulary,
  * tokenizing never fails on text (the fixture vocabularies have known
@@ -32,6 +33,7 @@ typedef struct fuzz_vocab {
 static fuzz_vocab fuzz_vocabs[] = {
     {"ggml-vocab-gpt-2.gguf", 1, NULL},
     {"ggml-vocab-llama-spm.gguf", 0, NULL},
+    {"ggml-vocab-phi-3.gguf", 0, NULL}, /* SPM with added chat tokens (<|user|>, <|end|>...) */
 };
 #define FUZZ_N_VOCABS (sizeof fuzz_vocabs / sizeof fuzz_vocabs[0])
 

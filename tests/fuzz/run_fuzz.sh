@@ -4,8 +4,8 @@
 # SECONDS between them (the total stays about SECONDS; CI runs it):
 #  - fuzz_gguf: the GGUF reader. Seeds: tests/fixtures GGUF files, the tiny
 #    models of ../shared when present ($SLM_SHARED_DIR), and truncated copies.
-#  - fuzz_tokenizer: tokenize/detokenize of arbitrary bytes with the GPT-2 and
-#    Llama SPM vocabularies. Seeds: every case of the vocabularies' .inp files.
+#  - fuzz_tokenizer: tokenize/detokenize of arbitrary bytes with the GPT-2,
+#    Llama SPM and Phi-3 vocabularies. Seeds: every case of the .inp files.
 # Exits non-zero on any crash of either target; the crash file paths are printed.
 set -u
 seconds=${1:-60}
