@@ -45,6 +45,12 @@ typedef struct generation_state {
     int stopped_by_sequence, failed;
 } generation_state;
 
+/* NULL, "" or "auto": the model's own template (raw when it has none). */
+static int is_automatic(const char *mode)
+{
+    return !mode || !*mode || !strcmp(mode, "auto");
+}
+
 /* The template decision shared by the backend and the early input check:
  * *use_template and the family in family[] ("" when raw). */
 static int decide_template(slm_model *model, const slm_model_info *info, const char *mode,
@@ -55,7 +61,7 @@ static int decide_template(slm_model *model, const slm_model_info *info, const c
     family[0] = '\0';
     if (mode && !strcmp(mode, "none"))
         return 0;
-    int automatic = !mode || !*mode || !strcmp(mode, "auto");
+    int automatic = is_automatic(mode);
     if (automatic && !info->has_chat_template)
         return 0; /* a base model: the raw prompt is its format */
     /* Rendering a probe turn is what reports an unrecognised template or an
@@ -76,7 +82,7 @@ static int choose_template(local_backend *self, const char *mode, char *err, siz
     if (decide_template(self->model, &self->info, mode, &self->use_template, family, sizeof family,
                         err, err_size) != 0)
         return -1;
-    int automatic = !mode || !*mode || !strcmp(mode, "auto");
+    int automatic = is_automatic(mode);
     /* "" renders with the model's own template; a forced family is passed on. */
     snprintf(self->template_family, sizeof self->template_family, "%s", automatic ? "" : family);
     self->base.chat_format = self->use_template;
