@@ -215,7 +215,8 @@ static void write_synthetic_notice(const rep_input *inputs, int n_inputs, FILE *
                 continue;
             if (!printed++)
                 fprintf(out, "> **Synthetic model(s): accuracy not meaningful: synthetic weights.** "
-                             "Speed, memory and energy figures are real measurements of the engine.\n>\n");
+                             "Speed and memory figures are real measurements of the engine; energy is "
+                             "measured or estimated as its method below says.\n>\n");
             fprintf(out, "> - %s (%s)\n", model_label(run), str_or(get2(run, "model", "path"), "?"));
             break;
         }
