@@ -170,6 +170,8 @@ static void test_report_synthetic_estimated(void **state)
     assert_non_null(strstr(md, "| 2.00 (est.) |"));
     assert_null(strstr(md, "## Leaderboard"));
     assert_non_null(strstr(md, "no data: only synthetic models"));
+    assert_null(strstr(md, "energy figures are real measurements"));  /* they are estimates here */
+    assert_non_null(strstr(md, "energy is measured or estimated as its method below says"));
     snprintf(path, sizeof path, "%s/charts/accuracy_energy.%s", dir, "png");
     assert_int_not_equal(access(path, F_OK), 0);
     cJSON_Delete(a);
