@@ -18,36 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct text_buf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} text_buf;
-
-static void buf_add(text_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void buf_str(text_buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
 const char *task_code_fence(const char *text)
 {
     const char *fence = strstr(text, "```");
@@ -147,22 +117,24 @@ static const char c_prelude[] =
     "#include <stddef.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
     "#include <string.h>\n\n";
 
-static void add_body(text_buf *b, const task_item *item, const char *code, int whole)
+/* b is an open_memstream over *text: fflush makes *text the program so far. */
+static void add_body(FILE *b, char **text, const task_item *item, const char *code, int whole)
 {
     const char *prompt = item->prompt ? item->prompt : "";
     if (item->type == TASK_CODE_C)
-        buf_str(b, c_prelude);
+        fputs(c_prelude, b);
     if (item->type == TASK_CODE_PYTHON) {
-        buf_str(b, prompt);
+        fputs(prompt, b);
         if (whole && item->prompt)
-            buf_str(b, "    pass\n\n");
-        buf_str(b, code);
+            fputs("    pass\n\n", b);
+        fputs(code, b);
     } else {
-        buf_add(b, prompt, whole ? c_signature_offset(item) : strlen(prompt));
-        buf_str(b, code);
-        buf_str(b, "\n");
-        for (int depth = brace_depth(b->data); depth > 0; depth--)
-            buf_str(b, "}\n");
+        fwrite(prompt, 1, whole ? c_signature_offset(item) : strlen(prompt), b);
+        fputs(code, b);
+        fputs("\n", b);
+        int depth = fflush(b) == 0 && *text ? brace_depth(*text) : 0;
+        for (; depth > 0; depth--)
+            fputs("}\n", b);
     }
 }
 
@@ -179,22 +151,29 @@ int task_code_program(const task_item *item, const char *completion, char **out,
     }
     const char *code = fenced ? fenced : completion;
     int whole = item->prompt == NULL || (fenced && !stray && defines_function(item, code));
-    text_buf b = {0};
-    add_body(&b, item, code, whole);
-    buf_str(&b, "\n\n");
-    buf_str(&b, item->tests);
-    if (item->type == TASK_CODE_PYTHON && item->entry_point && strstr(item->tests, "def check(")) {
-        buf_str(&b, "\n\ncheck(");
-        buf_str(&b, item->entry_point);
-        buf_str(&b, ")\n");
-    }
-    free(fenced);
-    if (b.failed) {
-        free(b.data);
+    char *text = NULL;
+    size_t length = 0;
+    FILE *b = open_memstream(&text, &length);
+    if (!b) {
+        free(fenced);
         snprintf(err, err_size, "%s: out of memory building the program", item->id);
         return -1;
     }
-    *out = b.data;
+    add_body(b, &text, item, code, whole);
+    fputs("\n\n", b);
+    fputs(item->tests, b);
+    if (item->type == TASK_CODE_PYTHON && item->entry_point && strstr(item->tests, "def check(")) {
+        fputs("\n\ncheck(", b);
+        fputs(item->entry_point, b);
+        fputs(")\n", b);
+    }
+    free(fenced);
+    if (fclose(b) != 0 || !text) {
+        free(text);
+        snprintf(err, err_size, "%s: out of memory building the program", item->id);
+        return -1;
+    }
+    *out = text;
     return 0;
 }
 
