@@ -308,31 +308,55 @@ static void softmax(float *x, int n)
     for (int i = 0; i < n; i++) x[i] *= inv;
 }
 
+/* The attention inner loops: AVX2 versions when the CPU has them (same
+ * choice as the kernels). With AVX2 an F16 cache is read directly for a few
+ * queries (decode), and widened once into scratch for a batch (prefill); both
+ * give identical results because the F32 and F16 loops sum in one order. */
+typedef struct attn_ops {
+    int avx2;
+    float (*dot)(const float *x, const float *y, int n);
+} attn_ops;
+
+enum { DIRECT_F16_MAX_QUERIES = 4 };
+
+static float dot_scalar(const float *x, const float *y, int n)
+{
+    float sum = 0.0f;
+    for (int i = 0; i < n; i++) sum += x[i] * y[i];
+    return sum;
+}
+
 static void axpy_scalar(float *y, float a, const float *x, int n)
 {
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-/* The weighted sum of values runs once per visible position and head: worth
- * an AVX2 version when the CPU has it (same choice as the kernels). */
-static eng_axpy_fn pick_axpy(void)
+static attn_ops pick_attn_ops(void)
 {
     quant_isa best = quant_best_isa();
-    return best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON ? eng_axpy_avx2 : axpy_scalar;
+    attn_ops ops = {best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON, dot_scalar};
+    if (ops.avx2) ops.dot = eng_dot_f32_avx2;
+    return ops;
 }
 
-/* One query row against keys/values [0, n_visible). */
-static void attend(const float *q, const float *keys, const float *values, int n_visible, int head_dim,
-                   float *scores, float *out, const quant_traits *f32, eng_axpy_fn axpy)
+/* softmax(q . keys / sqrt(d)) . values over positions [0, n_visible), keys
+ * and values either F32 (k32/v32) or raw F16 (k16/v16, AVX2 only). */
+static void attend(const float *q, const float *k32, const float *v32, const uint16_t *k16, const uint16_t *v16,
+                   int n_visible, int head_dim, float *scores, float *out, const attn_ops *ops)
 {
     float scale = 1.0f / sqrtf((float)head_dim);
     for (int t = 0; t < n_visible; t++) {
-        f32->vec_dot(head_dim, &scores[t], keys + (size_t)t * head_dim, q);
-        scores[t] *= scale;
+        size_t off = (size_t)t * head_dim;
+        scores[t] = (k16 ? eng_dot_f16_avx2(k16 + off, q, head_dim) : ops->dot(k32 + off, q, head_dim)) * scale;
     }
     softmax(scores, n_visible);
     memset(out, 0, (size_t)head_dim * sizeof(float));
-    for (int t = 0; t < n_visible; t++) axpy(out, scores[t], values + (size_t)t * head_dim, head_dim);
+    for (int t = 0; t < n_visible; t++) {
+        size_t off = (size_t)t * head_dim;
+        if (v16) eng_axpy_f16_avx2(out, scores[t], v16 + off, head_dim);
+        else if (ops->avx2) eng_axpy_avx2(out, scores[t], v32 + off, head_dim);
+        else axpy_scalar(out, scores[t], v32 + off, head_dim);
+    }
 }
 
 /* Items (a GQA group of heads, or single heads when groups are fewer than
@@ -344,27 +368,31 @@ static void attention_task(void *arg, int ith, int nth)
     slm_context *ctx = job->ctx;
     const eng_hparams *hp = &ctx->model->hp;
     eng_thread_scratch *s = &ctx->thread_scratch[ith];
-    const quant_traits *f32 = quant_get_traits(SLM_TYPE_F32);
+    attn_ops ops = pick_attn_ops();
     int group = hp->n_head / hp->n_head_kv, n_q = hp->n_head * hp->head_dim;
     int n_total = ctx->n_past + job->n_tokens, n_items = hp->n_head / job->heads_per_item;
+    int direct = ops.avx2 && ctx->params.kv_type == SLM_KV_F16 && job->n_tokens <= DIRECT_F16_MAX_QUERIES;
     int cached_kv = -1;
-    const float *keys = NULL, *values = NULL;
-    eng_axpy_fn axpy = pick_axpy();
+    const float *k32 = NULL, *v32 = NULL;
+    const uint16_t *k16 = NULL, *v16 = NULL;
     (void)nth;
     for (;;) {
         int item = atomic_fetch_add_explicit(&job->next_item, 1, memory_order_relaxed);
         if (item >= n_items) break;
         for (int h = item * job->heads_per_item; h < (item + 1) * job->heads_per_item; h++) {
             int kv = h / group;
-            if (kv != cached_kv) {
-                keys = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
-                values = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
-                cached_kv = kv;
+            if (kv != cached_kv && direct) {
+                k16 = (const uint16_t *)ctx->k_cache + cache_offset(ctx, job->layer, kv, 0);
+                v16 = (const uint16_t *)ctx->v_cache + cache_offset(ctx, job->layer, kv, 0);
+            } else if (kv != cached_kv) {
+                k32 = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
+                v32 = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
             }
+            cached_kv = kv;
             for (int b = 0; b < job->n_tokens; b++) {
                 const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
                 float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
-                attend(q, keys, values, ctx->n_past + b + 1, hp->head_dim, s->scores, out, f32, axpy);
+                attend(q, k32, v32, k16, v16, ctx->n_past + b + 1, hp->head_dim, s->scores, out, &ops);
             }
         }
     }

@@ -1,6 +1,6 @@
 /*
  * forward_avx2.c — AVX2/FMA versions of the engine's own float loops
- * (attention's weighted sum of values, the sampler's sum of exponentials). Compiled with -mavx2 -mfma (Makefile
+ * (attention on F32 or F16 keys/values, the sampler's sum of exponentials). Compiled with -mavx2 -mfma (Makefile
  * rule for *_avx2.c); called only when the CPU has AVX2 (forward.c checks
  * quant_isa_supported at context creation).
  * Invariant: same result as the scalar loop up to float rounding (FMA).
@@ -51,5 +51,47 @@ double eng_sum_exp_avx2(const float *x, int n, float max)
     double sum = 0.0;
     for (int l = 0; l < 8; l++) sum += lanes[l];
     for (; i < n; i++) sum += expf(x[i] - max);
+    return sum;
+}
+
+float eng_dot_f16_avx2(const uint16_t *x, const float *y, int n)
+{
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i)));
+        acc = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y + i), acc);
+    }
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    float sum = _mm_cvtss_f32(s);
+    for (; i < n; i++) sum += _cvtsh_ss(x[i]) * y[i];
+    return sum;
+}
+
+void eng_axpy_f16_avx2(float *y, float a, const uint16_t *x, int n)
+{
+    __m256 va = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i)));
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, xv, _mm256_loadu_ps(y + i)));
+    }
+    for (; i < n; i++) y[i] += a * _cvtsh_ss(x[i]);
+}
+
+/* Same accumulation order as eng_dot_f16_avx2, so attention on a widened F16
+ * cache and attention straight on it give bit-identical scores. */
+float eng_dot_f32_avx2(const float *x, const float *y, int n)
+{
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    float sum = _mm_cvtss_f32(s);
+    for (; i < n; i++) sum += x[i] * y[i];
     return sum;
 }
