@@ -10,6 +10,7 @@
 # BUILD=dir lets several builds (plain, sanitized, a developer's own) share the tree.
 
 BUILD    ?= build
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SANITIZE ?= 0
 CC       ?= cc
 PKGS      = libcjson libcpuid hwloc papi libpcre2-8 sqlite3 libcurl zlib libcrypto
@@ -91,17 +92,17 @@ deps:
 	@sh harness/install_deps.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@sh harness/make_run.sh $(BUILD)/slmbench
 
 # Every test: unit tests (plain and under ASan+UBSan), then CLI tests.
 test: deps
-	@$(MAKE) --no-print-directory tests-bin
-	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" tests-bin
+	@$(MAKE) --no-print-directory -j$(JOBS) tests-bin
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" tests-bin
 	@sh tests/run_tests.sh build build-asan
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(BENCH_BIN)
 	@sh harness/make_bench.sh $(BUILD)/slmbench
 
 FUZZ_SECONDS ?= 60
