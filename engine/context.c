@@ -55,6 +55,7 @@ static void free_scratch(slm_context *ctx)
             free(ctx->thread_scratch[i].values);
             free(ctx->thread_scratch[i].scores);
             free(ctx->thread_scratch[i].weight_row);
+            free(ctx->thread_scratch[i].repacked);
         }
         free(ctx->thread_scratch);
     }
@@ -103,6 +104,7 @@ static int alloc_buffers(slm_context *ctx)
         s->values = alloc_zeroed((size_t)ctx->n_ctx * hd * sizeof(float), &failed);
         s->scores = alloc_zeroed((size_t)ctx->n_ctx * sizeof(float), &failed);
         s->weight_row = alloc_zeroed((size_t)ctx->max_in * sizeof(float), &failed);
+        s->repacked = alloc_zeroed((size_t)ENG_ROW_BLOCK * ((size_t)ctx->max_in / 32 + 1) * 34, &failed);
     }
     return failed ? -1 : 0;
 }

@@ -22,12 +22,14 @@
 #include "threadpool.h"
 
 enum { ENG_ACT_SLOTS = 3 }; /* most weights one matmul job reads the same input with */
+enum { ENG_ROW_BLOCK = 16 };  /* weight rows a batched matmul keeps hot while the batch streams by */
 
 typedef struct eng_thread_scratch {
     float *keys;    /* [n_ctx][head_dim] one head's keys in F32 */
     float *values;  /* [n_ctx][head_dim] */
     float *scores;  /* [n_ctx] */
     float *weight_row; /* [max_in]: one F16/BF16 weight row widened to F32 */
+    void *repacked;    /* ENG_ROW_BLOCK rows of max_in elements as Q8_0 (batched Q5_0 matmul) */
 } eng_thread_scratch;
 
 struct slm_context {

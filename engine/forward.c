@@ -13,9 +13,10 @@
  *   logits = rmsnorm(x) * output_norm Woutput
  *
  * Matrix products run on the pool: the rows of a weight are split across
- * threads and every weight row is multiplied with all the batch's activation
- * rows while it is in cache, so prefill reads each weight once per batch. The
- * activations are converted to the weight type's vec_dot_type once per row.
+ * threads in blocks of ROW_BLOCK rows, and each block is multiplied with all
+ * the batch's activation rows (QUANT_MULTI_MAX per kernel call) while it is
+ * in cache, so prefill reads each weight once per batch. The activations are
+ * converted to the weight type's vec_dot_type once per matmul.
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
@@ -34,7 +35,7 @@
 #include "quant.h"
 
 enum {
-    ROW_BLOCK = 16,        /* weight rows kept hot while the batch rows stream by */
+    ROW_BLOCK = ENG_ROW_BLOCK, /* weight rows kept hot while the batch rows stream by */
     CHUNKS_PER_THREAD = 8  /* matmul rows are handed out in about this many grabs per thread */
 };
 
@@ -66,21 +67,72 @@ static int needs_widening(const eng_weight *w)
            w->traits->vec_dot_type != SLM_TYPE_F32;
 }
 
-/* Decode (one activation row) hands the whole range to the multi-row kernel;
- * a batch walks blocks of ROW_BLOCK weight rows so each block stays in cache
- * while every activation row passes over it. */
-static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1)
+/* A batch's Q5_0 row block is rewritten as Q8_0 (exact: a Q5_0 code is an
+ * int8 in [-16, 15] under the same f16 scale) when Q5_0 has no
+ * multi-activation kernel but Q8_0 has one, so prefill gets the shared
+ * weight unpacking of vec_dot_multi. The integer block sums are the same;
+ * only the float summation order differs from Q5_0's vec_dot. */
+static const quant_traits *repack_target(const eng_weight *w)
+{
+    if (w->type != SLM_TYPE_Q5_0 || w->traits->vec_dot_multi) return NULL;
+    const quant_traits *q8 = quant_get_traits(SLM_TYPE_Q8_0);
+    return q8 && q8->vec_dot_multi && q8->vec_dot_type == w->traits->vec_dot_type ? q8 : NULL;
+}
+
+/* Block layouts (quant_kernels.h): Q5_0 = f16 d, u32 qh (bit j = bit 4 of
+ * element j), qs[16] (element j low nibble, j + 16 high nibble); Q8_0 = f16
+ * d, int8 qs[32]. */
+enum { Q5_0_BYTES = 22, Q8_0_BYTES = 34 };
+
+static void repack_q5_0_as_q8_0(const uint8_t *x, uint8_t *y, int64_t n_blocks)
+{
+    for (int64_t b = 0; b < n_blocks; b++, x += Q5_0_BYTES, y += Q8_0_BYTES) {
+        uint32_t bits = (uint32_t)x[2] | (uint32_t)x[3] << 8 | (uint32_t)x[4] << 16 | (uint32_t)x[5] << 24;
+        const uint8_t *qs = x + 6;
+        y[0] = x[0];
+        y[1] = x[1];
+        for (int j = 0; j < 16; j++) {
+            y[2 + j] = (uint8_t)(((qs[j] & 15) | (((bits >> j) & 1) << 4)) - 16);
+            y[18 + j] = (uint8_t)(((qs[j] >> 4) | (((bits >> (j + 16)) & 1) << 4)) - 16);
+        }
+    }
+}
+
+/* Decode (one activation row) hands the whole range to the multi-row kernel.
+ * A batch is tiled: a block of ROW_BLOCK weight rows (a few KiB, in L1)
+ * meets every activation row, QUANT_MULTI_MAX at a time through
+ * quant_vec_dot_multi, which unpacks each weight block once for all of them.
+ * Activation groups start at fixed batch indices and every kernel keeps one
+ * accumulator per activation, so a result never depends on the thread split. */
+static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1,
+                              void *repacked)
 {
     const eng_weight *w = p->weight;
     const char *wdata = w->data;
-    int64_t block = job->n_rows == 1 ? r1 - r0 : ROW_BLOCK;
-    for (int64_t rb = r0; rb < r1; rb += block) {
-        int64_t re = rb + block < r1 ? rb + block : r1;
-        for (int b = 0; b < job->n_rows; b++) {
+    if (job->n_rows == 1) {
+        quant_vec_dot_rows(w->traits, w->n_in, r1 - r0, &p->out[r0], wdata + (size_t)r0 * w->row_bytes,
+                           w->row_bytes, p->act);
+        return;
+    }
+    const quant_traits *q8 = repack_target(w);
+    const quant_traits *t = q8 ? q8 : w->traits;
+    size_t row_bytes = q8 ? (size_t)(w->n_in / QK8_0) * Q8_0_BYTES : w->row_bytes;
+    for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
+        int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+        const char *rows = wdata + (size_t)rb * w->row_bytes;
+        if (q8) {
+            for (int64_t r = rb; r < re; r++)
+                repack_q5_0_as_q8_0((const uint8_t *)wdata + (size_t)r * w->row_bytes,
+                                    (uint8_t *)repacked + (size_t)(r - rb) * row_bytes, w->n_in / QK5_0);
+            rows = repacked;
+        }
+        for (int b = 0; b < job->n_rows; b += QUANT_MULTI_MAX) {
+            int count = job->n_rows - b < QUANT_MULTI_MAX ? job->n_rows - b : QUANT_MULTI_MAX;
             const char *act = (const char *)p->act + (size_t)b * p->act_stride;
             float *out = p->out + (size_t)b * job->out_ld;
-            quant_vec_dot_rows(w->traits, w->n_in, re - rb, &out[rb], wdata + (size_t)rb * w->row_bytes,
-                               w->row_bytes, act);
+            for (int64_t r = rb; r < re; r++)
+                quant_vec_dot_multi(t, w->n_in, count, &out[r], job->out_ld, rows + (size_t)(r - rb) * row_bytes,
+                                    act, p->act_stride);
         }
     }
 }
@@ -107,7 +159,7 @@ static void matmul_range(const matmul_job *job, int64_t start, int64_t end, int 
         int64_t hi = end - base < p->weight->n_out ? end - base : p->weight->n_out;
         if (lo < hi) {
             if (p->widen) matmul_rows_widened(job, p, lo, hi, job->scratch[ith].weight_row);
-            else matmul_rows_quant(job, p, lo, hi);
+            else matmul_rows_quant(job, p, lo, hi, job->scratch[ith].repacked);
         }
         base += p->weight->n_out;
     }
