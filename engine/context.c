@@ -45,6 +45,7 @@ static void free_scratch(slm_context *ctx)
     free(ctx->ffn);
     free(ctx->ffn_act);
     for (int i = 0; i < ENG_ACT_SLOTS; i++) free(ctx->act[i]);
+    for (int i = 0; i < ENG_ACT_SLOTS; i++) free(ctx->act_scales[i]);
     free(ctx->inv_freq);
     free(ctx->rope_cos);
     free(ctx->rope_sin);
@@ -56,6 +57,7 @@ static void free_scratch(slm_context *ctx)
             free(ctx->thread_scratch[i].scores);
             free(ctx->thread_scratch[i].weight_row);
             free(ctx->thread_scratch[i].repacked);
+            free(ctx->thread_scratch[i].weight_scales);
         }
         free(ctx->thread_scratch);
     }
@@ -91,6 +93,9 @@ static int alloc_buffers(slm_context *ctx)
     ctx->ffn = alloc_zeroed(nb * 2 * hp->n_ff * sizeof(float), &failed);
     ctx->ffn_act = alloc_zeroed(nb * hp->n_ff * sizeof(float), &failed);
     for (int i = 0; i < ENG_ACT_SLOTS; i++) ctx->act[i] = alloc_zeroed(nb * ctx->act_row_bytes, &failed);
+    ctx->scale_ld = (size_t)ctx->max_in / 32 + 4;
+    for (int i = 0; i < ENG_ACT_SLOTS; i++)
+        ctx->act_scales[i] = alloc_zeroed(nb * ctx->scale_ld * sizeof(float), &failed);
     ctx->inv_freq = alloc_zeroed((size_t)hp->n_rot / 2 * sizeof(float), &failed);
     ctx->rope_cos = alloc_zeroed(nb * hp->n_rot / 2 * sizeof(float), &failed);
     ctx->rope_sin = alloc_zeroed(nb * hp->n_rot / 2 * sizeof(float), &failed);
@@ -104,6 +109,7 @@ static int alloc_buffers(slm_context *ctx)
         s->values = alloc_zeroed((size_t)ctx->n_ctx * hd * sizeof(float), &failed);
         s->scores = alloc_zeroed((size_t)ctx->n_ctx * sizeof(float), &failed);
         s->weight_row = alloc_zeroed((size_t)ctx->max_in * sizeof(float), &failed);
+        s->weight_scales = alloc_zeroed((size_t)ENG_ROW_BLOCK * ctx->scale_ld * sizeof(float), &failed);
         s->repacked = alloc_zeroed((size_t)ENG_ROW_BLOCK * ((size_t)ctx->max_in / 32 + 1) * 34, &failed);
     }
     return failed ? -1 : 0;

@@ -30,6 +30,7 @@ typedef struct eng_thread_scratch {
     float *scores;  /* [n_ctx] */
     float *weight_row; /* [max_in]: one F16/BF16 weight row widened to F32 */
     void *repacked;    /* ENG_ROW_BLOCK rows of max_in elements as Q8_0 (batched Q5_0 matmul) */
+    float *weight_scales; /* [ENG_ROW_BLOCK][scale_ld]: their Q8_0 block scales widened */
 } eng_thread_scratch;
 
 struct slm_context {
@@ -49,6 +50,8 @@ struct slm_context {
     float *ffn_act; /* [n_batch][n_ff] */
     void *act[ENG_ACT_SLOTS]; /* inputs converted to a vec_dot_type */
     size_t act_row_bytes;
+    float *act_scales[ENG_ACT_SLOTS]; /* [n_batch][scale_ld]: Q8_0 inputs' block scales widened */
+    size_t scale_ld;                  /* max_in / 32 + 4 */
     int max_in;
 
     float *inv_freq;  /* [n_rot/2] */

@@ -16,7 +16,10 @@
  * threads in blocks of ROW_BLOCK rows, and each block is multiplied with all
  * the batch's activation rows (QUANT_MULTI_MAX per kernel call) while it is
  * in cache, so prefill reads each weight once per batch. The activations are
- * converted to the weight type's vec_dot_type once per matmul.
+ * converted to the weight type's vec_dot_type once per matmul. With AVX2,
+ * Q8_0 rows (and Q5_0 rows, repacked exactly as Q8_0 per row block) go
+ * through eng_q8_0_tile_avx2, which repeats the Q8_0 vec_dot's operations
+ * per activation, so batched and decoded logits stay bit-identical.
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
@@ -46,7 +49,9 @@ typedef struct matmul_part {
     float *out;            /* column 0 of this weight's outputs in row 0 */
     const void *act;       /* converted inputs, act_stride bytes apart */
     size_t act_stride;
+    const float *act_scales; /* Q8_0 inputs: their block scales widened, scale_ld floats per row */
     int widen;             /* F16/BF16 weight row widened to F32 */
+    int tile;              /* batch through eng_q8_0_tile_avx2 (Q8_0 rows, or Q5_0 repacked as Q8_0) */
 } matmul_part;
 
 typedef struct matmul_job {
@@ -58,6 +63,7 @@ typedef struct matmul_job {
     int64_t chunk;         /* rows per grab, a multiple of ROW_BLOCK */
     _Atomic int64_t next_row;
     const quant_traits *f32;
+    size_t scale_ld;       /* floats between rows of act_scales and of a thread's weight_scales */
     eng_thread_scratch *scratch;
 } matmul_job;
 
@@ -98,6 +104,56 @@ static void repack_q5_0_as_q8_0(const uint8_t *x, uint8_t *y, int64_t n_blocks)
     }
 }
 
+static int tile_available(void)
+{
+    quant_isa best = quant_best_isa();
+    return best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON;
+}
+
+/* The widened f16 block scales of n_rows Q8_0 rows (row_bytes apart). */
+static void q8_0_scales(const uint8_t *rows, size_t row_bytes, int n_rows, int nb, float *out, size_t out_ld)
+{
+    for (int r = 0; r < n_rows; r++)
+        for (int b = 0; b < nb; b++) {
+            const uint8_t *d = rows + (size_t)r * row_bytes + (size_t)b * Q8_0_BYTES;
+            out[(size_t)r * out_ld + b] = quant_f16_to_f32((quant_f16)(d[0] | d[1] << 8));
+        }
+}
+
+/* The AVX2 prefill tile for Q8_0-coded rows: per block of ROW_BLOCK rows
+ * (repacked first when Q5_0) the weight scales are widened once, then every
+ * group of QUANT_MULTI_MAX activation rows passes over each row. Groups
+ * start at fixed batch indices and each activation keeps its own
+ * accumulators, so results do not depend on the thread split. */
+static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1, void *repacked,
+                              float *weight_scales)
+{
+    const eng_weight *w = p->weight;
+    const int nb = (int)(w->n_in / QK8_0);
+    const size_t row_bytes = (size_t)nb * Q8_0_BYTES;
+    for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
+        int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+        const uint8_t *rows = (const uint8_t *)w->data + (size_t)rb * w->row_bytes;
+        if (w->type == SLM_TYPE_Q5_0) {
+            for (int64_t r = rb; r < re; r++)
+                repack_q5_0_as_q8_0((const uint8_t *)w->data + (size_t)r * w->row_bytes,
+                                    (uint8_t *)repacked + (size_t)(r - rb) * row_bytes, nb);
+            rows = repacked;
+        }
+        q8_0_scales(rows, row_bytes, (int)(re - rb), nb, weight_scales, job->scale_ld);
+        for (int b = 0; b < job->n_rows; b += QUANT_MULTI_MAX) {
+            int count = job->n_rows - b < QUANT_MULTI_MAX ? job->n_rows - b : QUANT_MULTI_MAX;
+            const uint8_t *act = (const uint8_t *)p->act + (size_t)b * p->act_stride;
+            const float *act_scales = p->act_scales + (size_t)b * job->scale_ld;
+            float *out = p->out + (size_t)b * job->out_ld;
+            for (int64_t r = rb; r < re; r++)
+                eng_q8_0_tile_avx2(nb, rows + (size_t)(r - rb) * row_bytes,
+                                   weight_scales + (size_t)(r - rb) * job->scale_ld, count, act, p->act_stride,
+                                   act_scales, job->scale_ld, &out[r], job->out_ld);
+        }
+    }
+}
+
 /* Decode (one activation row) hands the whole range to the multi-row kernel.
  * A batch is tiled: a block of ROW_BLOCK weight rows (a few KiB, in L1)
  * meets every activation row, QUANT_MULTI_MAX at a time through
@@ -105,13 +161,17 @@ static void repack_q5_0_as_q8_0(const uint8_t *x, uint8_t *y, int64_t n_blocks)
  * Activation groups start at fixed batch indices and every kernel keeps one
  * accumulator per activation, so a result never depends on the thread split. */
 static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1,
-                              void *repacked)
+                              void *repacked, float *weight_scales)
 {
     const eng_weight *w = p->weight;
     const char *wdata = w->data;
     if (job->n_rows == 1) {
         quant_vec_dot_rows(w->traits, w->n_in, r1 - r0, &p->out[r0], wdata + (size_t)r0 * w->row_bytes,
                            w->row_bytes, p->act);
+        return;
+    }
+    if (p->tile) {
+        matmul_rows_tiled(job, p, r0, r1, repacked, weight_scales);
         return;
     }
     const quant_traits *q8 = repack_target(w);
@@ -159,7 +219,7 @@ static void matmul_range(const matmul_job *job, int64_t start, int64_t end, int 
         int64_t hi = end - base < p->weight->n_out ? end - base : p->weight->n_out;
         if (lo < hi) {
             if (p->widen) matmul_rows_widened(job, p, lo, hi, job->scratch[ith].weight_row);
-            else matmul_rows_quant(job, p, lo, hi, job->scratch[ith].repacked);
+            else matmul_rows_quant(job, p, lo, hi, job->scratch[ith].repacked, job->scratch[ith].weight_scales);
         }
         base += p->weight->n_out;
     }
@@ -186,11 +246,13 @@ static void matmul_task(void *arg, int ith, int nth)
 static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, size_t in_ld)
 {
     slm_type converted[ENG_ACT_SLOTS];
+    int tiles = job->n_rows > 1 && tile_available();
     for (int i = 0; i < job->n_parts; i++) {
         matmul_part *p = &job->parts[i];
         const eng_weight *w = p->weight;
         p->widen = needs_widening(w);
         slm_type want = p->widen ? SLM_TYPE_F32 : w->traits->vec_dot_type;
+        p->tile = tiles && want == SLM_TYPE_Q8_0 && (w->type == SLM_TYPE_Q8_0 || w->type == SLM_TYPE_Q5_0);
         converted[i] = want;
         if (want == SLM_TYPE_F32) {
             p->act = in;
@@ -203,6 +265,7 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
         p->act_stride = ctx->act_row_bytes;
         if (shared >= 0) {
             p->act = job->parts[shared].act;
+            p->act_scales = job->parts[shared].act_scales;
             continue;
         }
         const quant_traits *to = quant_get_traits(want);
@@ -210,6 +273,11 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
         for (int b = 0; b < job->n_rows; b++)
             to->quantize_row(in + (size_t)b * in_ld, (char *)ctx->act[i] + (size_t)b * ctx->act_row_bytes,
                              w->n_in);
+        if (tiles && want == SLM_TYPE_Q8_0) {
+            p->act_scales = ctx->act_scales[i];
+            q8_0_scales(ctx->act[i], ctx->act_row_bytes, job->n_rows, (int)(w->n_in / QK8_0), ctx->act_scales[i],
+                        job->scale_ld);
+        }
     }
 }
 
@@ -224,6 +292,7 @@ static void matmul(slm_context *ctx, const eng_weight *const *weights, const int
     job.n_rows = n_rows;
     job.out_ld = out_ld;
     job.f32 = quant_get_traits(SLM_TYPE_F32);
+    job.scale_ld = ctx->scale_ld;
     job.scratch = ctx->thread_scratch;
     for (int i = 0; i < n_weights; i++) {
         job.parts[i].weight = weights[i];

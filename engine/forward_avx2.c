@@ -1,6 +1,7 @@
 /*
  * forward_avx2.c — AVX2/FMA versions of the engine's own float loops
- * (attention on F32 or F16 keys/values, the sampler's sum of exponentials). Compiled with -mavx2 -mfma (Makefile
+ * (attention on F32 or F16 keys/values, the sampler's sum of exponentials,
+ * the prefill matmul tile of Q8_0 rows against 4 activations). Compiled with -mavx2 -mfma (Makefile
  * rule for *_avx2.c); called only when the CPU has AVX2 (forward.c checks
  * quant_isa_supported at context creation).
  * Invariant: same result as the scalar loop up to float rounding (FMA).
@@ -94,4 +95,83 @@ float eng_dot_f32_avx2(const float *x, const float *y, int n)
     float sum = _mm_cvtss_f32(s);
     for (; i < n; i++) sum += x[i] * y[i];
     return sum;
+}
+
+/* ---- prefill matmul tile: one Q8_0 weight row . up to 4 Q8_0 activation rows ---- */
+
+/* Q8_0 block: f16 d, then 32 int8 codes (quant_kernels.h). */
+enum { Q8_0_BLOCK_BYTES = 34 };
+
+static inline __m256i q8_block(const uint8_t *blocks, int b)
+{
+    return _mm256_loadu_si256((const __m256i *)(blocks + (size_t)b * Q8_0_BLOCK_BYTES + 2));
+}
+
+/* Eight int32 partial sums of one block: |w| . (a signed by w), exactly as
+ * the Q8_0 vec_dot forms them. */
+static inline __m256i q8_pair(__m256i abs_w, __m256i w, __m256i a)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, _mm256_sign_epi8(a, w)), _mm256_set1_epi16(1));
+}
+
+/* The operations of the Q8_0 vec_dot, per activation: blocks in groups of
+ * 8 whose scale products dw * da are formed by one vector multiply, even
+ * blocks into one accumulator and odd ones into another, the remainder into
+ * the first, then one horizontal sum; so a batch's results equal decode's
+ * bit for bit. Each weight block is loaded and its |w| formed once for all K
+ * activations. */
+static inline __attribute__((always_inline)) void
+q8_tile(int nb, const uint8_t *w, const float *ws, const uint8_t *a, size_t a_stride, const float *as,
+        size_t as_stride, float *out, size_t out_stride, const int K)
+{
+    __m256 acc0[4], acc1[4];
+    float scale[4][8];
+#pragma GCC unroll 4
+    for (int k = 0; k < K; k++) acc0[k] = acc1[k] = _mm256_setzero_ps();
+    int b = 0;
+    for (; b + 8 <= nb; b += 8) {
+        const __m256 dw = _mm256_loadu_ps(ws + b);
+#pragma GCC unroll 4
+        for (int k = 0; k < K; k++)
+            _mm256_storeu_ps(scale[k], _mm256_mul_ps(dw, _mm256_loadu_ps(as + (size_t)k * as_stride + b)));
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) {
+            const __m256i wj = q8_block(w, b + j), uj = _mm256_abs_epi8(wj);
+#pragma GCC unroll 4
+            for (int k = 0; k < K; k++) {
+                const __m256 p = _mm256_cvtepi32_ps(q8_pair(uj, wj, q8_block(a + (size_t)k * a_stride, b + j)));
+                if (j % 2 == 0) acc0[k] = _mm256_fmadd_ps(_mm256_set1_ps(scale[k][j]), p, acc0[k]);
+                else acc1[k] = _mm256_fmadd_ps(_mm256_set1_ps(scale[k][j]), p, acc1[k]);
+            }
+        }
+    }
+    for (; b < nb; b++) {
+        const __m256i w0 = q8_block(w, b), u0 = _mm256_abs_epi8(w0);
+#pragma GCC unroll 4
+        for (int k = 0; k < K; k++) {
+            const __m256i p = q8_pair(u0, w0, q8_block(a + (size_t)k * a_stride, b));
+            const __m256 s = _mm256_set1_ps(ws[b] * as[(size_t)k * as_stride + b]);
+            acc0[k] = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(p), acc0[k]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < K; k++) {
+        const __m256 t = _mm256_add_ps(acc0[k], acc1[k]);
+        __m128 s = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        out[(size_t)k * out_stride] = _mm_cvtss_f32(s);
+    }
+}
+
+void eng_q8_0_tile_avx2(int n_blocks, const uint8_t *weights, const float *weight_scales, int n_acts,
+                        const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
+                        float *out, size_t out_stride)
+{
+    switch (n_acts) {
+    case 1: q8_tile(n_blocks, weights, weight_scales, acts, act_stride, act_scales, scale_stride, out, out_stride, 1); break;
+    case 2: q8_tile(n_blocks, weights, weight_scales, acts, act_stride, act_scales, scale_stride, out, out_stride, 2); break;
+    case 3: q8_tile(n_blocks, weights, weight_scales, acts, act_stride, act_scales, scale_stride, out, out_stride, 3); break;
+    default: q8_tile(n_blocks, weights, weight_scales, acts, act_stride, act_scales, scale_stride, out, out_stride, 4); break;
+    }
 }

@@ -6,6 +6,7 @@
 #ifndef ENG_FORWARD_SIMD_H
 #define ENG_FORWARD_SIMD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* y[i] += a * x[i] for i < n. */
@@ -23,5 +24,14 @@ double eng_sum_exp_avx2(const float *x, int n, float max);
 float eng_dot_f16_avx2(const uint16_t *x, const float *y, int n);
 float eng_dot_f32_avx2(const float *x, const float *y, int n); /* same summation order */
 void eng_axpy_f16_avx2(float *y, float a, const uint16_t *x, int n);
+
+/* Prefill tile: out[k * out_stride] = (one weight row of n_blocks Q8_0
+ * blocks) . (activation row k, Q8_0, act_stride bytes apart) for k < n_acts
+ * <= 4. The blocks' f16 scales come pre-widened: weight_scales[n_blocks],
+ * act_scales[k * scale_stride + block]. Same operations in the same order
+ * as the AVX2 Q8_0 vec_dot for each activation (bit-identical results). */
+void eng_q8_0_tile_avx2(int n_blocks, const uint8_t *weights, const float *weight_scales, int n_acts,
+                        const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
+                        float *out, size_t out_stride);
 
 #endif /* ENG_FORWARD_SIMD_H */
