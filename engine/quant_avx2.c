@@ -188,12 +188,7 @@ void quant_avx2_dot_q8_0(int64_t n, float *result, const void *w, const void *a)
     AVX2_DOT_SYMMETRIC(avx2_q8_0_ints, x, y, n / QK8_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
 }
 
-void quant_avx2_dot_q4_0(int64_t n, float *result, const void *w, const void *a)
-{
-    const quant_block_q4_0 *x = w;
-    const quant_block_q8_0 *y = a;
-    AVX2_DOT_SYMMETRIC(avx2_q4_0_ints, x, y, n / QK4_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
-}
+/* vec_dot of Q4_0: the one-row case of its vec_dot_rows kernel (quant_rows_avx2.c). */
 
 /* (code - 16) . y as code . y - 16 . y with the unsigned 5-bit codes. */
 static inline __m256i avx2_q5_0_ints(const quant_block_q5_0 *x, const quant_block_q8_0 *y)

@@ -81,6 +81,48 @@ static inline uint32_t avx2_load_u32(const uint8_t *p)
     _mm256_cvtph_ps(_mm_setr_epi16((short)(p)[0].d, (short)(p)[1].d, (short)(p)[2].d, (short)(p)[3].d,  \
                                    (short)(p)[4].d, (short)(p)[5].d, (short)(p)[6].d, (short)(p)[7].d))
 
+static inline uint64_t avx2_load_u16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The f16 scales of 8 consecutive blocks `stride` bytes apart as floats,
+ * assembled in two 64-bit integer words: the 2-byte loads, shifts and ors run
+ * on the integer pipes instead of eight vector inserts. */
+static inline __m256 avx2_half8_strided(const void *first, size_t stride)
+{
+    const uint8_t *p = first;
+    const uint64_t lo = avx2_load_u16(p) | avx2_load_u16(p + stride) << 16 | avx2_load_u16(p + 2 * stride) << 32 |
+                        avx2_load_u16(p + 3 * stride) << 48;
+    p += 4 * stride;
+    const uint64_t hi = avx2_load_u16(p) | avx2_load_u16(p + stride) << 16 | avx2_load_u16(p + 2 * stride) << 32 |
+                        avx2_load_u16(p + 3 * stride) << 48;
+    /* two 64-bit inserts, not a store and a wider reload (store forwarding fails) */
+    return _mm256_cvtph_ps(_mm_insert_epi64(_mm_cvtsi64_si128((long long)lo), (long long)hi, 1));
+}
+#define AVX2_HALF8_WORDS(p) avx2_half8_strided(&(p)[0].d, sizeof(*(p)))
+
+/* Eight int32x8 vectors (one per block) -> one vector, lane k = the total of
+ * vector k: two levels of horizontal adds within 128-bit halves, then the
+ * halves of the two results added crosswise. Exact integer arithmetic. */
+static inline __m256i avx2_reduce8_epi32(__m256i p0, __m256i p1, __m256i p2, __m256i p3, __m256i p4, __m256i p5,
+                                         __m256i p6, __m256i p7)
+{
+    const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+    const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(p4, p5), _mm256_hadd_epi32(p6, p7));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+static inline int avx2_hsum_epi32(__m256i v)
+{
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+    return _mm_cvtsi128_si32(t);
+}
+
 /* Lane k of v in all lanes. */
 static inline __m256 avx2_lane(__m256 v, int k) { return _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(k)); }
 

@@ -1,19 +1,129 @@
 /*
  * quant_rows_avx2.c — AVX2 kernels that share work across several dots:
- * vec_dot_rows (many weight rows, one activation row: the activation block
- * scales are converted once per call; decode) and vec_dot_multi (one weight
- * row, up to QUANT_MULTI_MAX activation rows: each weight block is unpacked
- * once; prefill). Compiled with AVX2 flags only; used through the AVX2
- * traits table (quant_avx2.c).
+ * vec_dot_rows (many weight rows, one activation row: activation-side values
+ * are tabulated once per call; decode), vec_dot of Q4_0 (the one-row case)
+ * and vec_dot_multi (one weight row, up to QUANT_MULTI_MAX activation
+ * rows: weight scales converted once; prefill). Compiled with AVX2 flags
+ * only; used through the AVX2 traits table (quant_avx2.c).
  *
  * Invariants: vec_dot_rows performs exactly the operations of vec_dot for
- * each row (bit-identical results); vec_dot_multi equals vec_dot per
- * activation up to float summation order.
+ * each row (bit-identical results); for Q4_0 vec_dot_multi does too per
+ * activation (decode and batched prefill agree to the bit); for Q8_0, Q4_K
+ * and Q6_K it equals vec_dot up to float summation order.
  */
 #if defined(__x86_64__)
 #include "quant_avx2.h"
 
-/* Multi-row kernels: the activation scales are converted once per call. Rows
+/* ---- many weight rows . one activation row: vec_dot_rows, and vec_dot of Q4_0 ---------------- */
+
+/* Decode streams every weight once, so the work per weight block is what
+ * counts. Blocks go in groups of 8: the 8 blocks' int32 partial sums are
+ * reduced to one vector (lane k = block k, exact), the group's weight scales
+ * are converted by one F16C instruction, and one FMA per group (not per
+ * block) adds scale * sum to the row's accumulator. Activation-side values
+ * (block scales as floats; for Q4_0 the exact offset 8 * sum(codes) that
+ * turns code . y into (code - 8) . y) are tabulated once per call and chunk
+ * and shared by every row. vec_dot of these types is the one-row case of the
+ * same function, so the two are bit-identical. */
+
+/* Blocks per table chunk (a multiple of 8): 8 KiB of stack. */
+#define AVX2_CHUNK_BLOCKS 1024
+
+typedef struct avx2_act_tables {
+    float scale[AVX2_CHUNK_BLOCKS];
+    int32_t offset[AVX2_CHUNK_BLOCKS]; /* Q4_0 only: 8 * sum of the block's codes */
+} avx2_act_tables;
+
+/* 8 * sum of the codes of 8 activation blocks, lane k = block k. */
+static inline __m256i avx2_q4_0_offset_group(const quant_block_q8_0 *y)
+{
+    const __m256i eight = _mm256_set1_epi8(8), ones = _mm256_set1_epi16(1);
+#define AVX2_OFFSET(k) _mm256_madd_epi16(_mm256_maddubs_epi16(eight, _mm256_loadu_si256((const __m256i *)y[k].qs)), ones)
+    return avx2_reduce8_epi32(AVX2_OFFSET(0), AVX2_OFFSET(1), AVX2_OFFSET(2), AVX2_OFFSET(3), AVX2_OFFSET(4),
+                              AVX2_OFFSET(5), AVX2_OFFSET(6), AVX2_OFFSET(7));
+#undef AVX2_OFFSET
+}
+
+static void avx2_q8_0_tables(const quant_block_q8_0 *y, int64_t groups, int with_offset, avx2_act_tables *t)
+{
+    for (int64_t g = 0; g < groups; g++) {
+        _mm256_storeu_ps(t->scale + 8 * g, AVX2_HALF8_WORDS(y + 8 * g));
+        if (with_offset) _mm256_storeu_si256((__m256i *)(t->offset + 8 * g), avx2_q4_0_offset_group(y + 8 * g));
+    }
+}
+
+/* One tail block (< 8 left in a row): the float expression every kernel of
+ * this file uses, so rows, vec_dot and multi stay bit-identical. */
+#define AVX2_TAIL_TERM(ONE, x, y) (avx2_f16((x)->d) * avx2_f16((y)->d) * (float)avx2_hsum_epi32(ONE(x, y)))
+
+/* Adds the int16 lanes of a and b pairwise into one vector whose 32-bit
+ * units alternate a, b (unit 2i: a, 2i+1: b), halving the vectors to reduce. */
+static inline __m256i avx2_fold_epi16_32(__m256i a, __m256i b)
+{
+    return _mm256_add_epi16(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
+}
+
+/* Same one level up: 64-bit units alternate a, b. */
+static inline __m256i avx2_fold_epi16_64(__m256i a, __m256i b)
+{
+    return _mm256_add_epi16(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
+}
+
+/* code . y of 4 Q4_0 blocks as int32 [b0 b1 b2 b3 | b0 b1 b2 b3] (half sums).
+ * Stays in int16 until 8 products are summed: |sum| <= 8 * 15 * 127 = 15240. */
+static inline __m256i avx2_q4_0_quad(const quant_block_q4_0 *x, const quant_block_q8_0 *y)
+{
+#define AVX2_Q4(k) _mm256_maddubs_epi16(avx2_nibbles_bcast(x[k].qs), _mm256_loadu_si256((const __m256i *)y[k].qs))
+    const __m256i s = avx2_fold_epi16_64(avx2_fold_epi16_32(AVX2_Q4(0), AVX2_Q4(1)), avx2_fold_epi16_32(AVX2_Q4(2), AVX2_Q4(3)));
+#undef AVX2_Q4
+    return _mm256_madd_epi16(s, _mm256_set1_epi16(1));
+}
+
+/* code . y per block of 8 Q4_0 blocks, lane k = block k (the -8 offset comes from the table). */
+static inline __m256i avx2_q4_0_group(const quant_block_q4_0 *x, const quant_block_q8_0 *y)
+{
+    const __m256i a = avx2_q4_0_quad(x, y), b = avx2_q4_0_quad(x + 4, y + 4);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+/* Defines avx2_rows_<t>: out[r] for n_rows rows of nb blocks. GROUP gives the
+ * 8 block sums of a group, OFFSET says whether the table offset is
+ * subtracted, ONE gives one block's int32 partial sums (the < 8 tail). */
+#define AVX2_ROWS_SYMMETRIC(t, xtype, GROUP, OFFSET, ONE)                                                        \
+    static void avx2_rows_##t(int64_t nb, int64_t n_rows, float *out, const void *w, size_t row_bytes,         \
+                              const quant_block_q8_0 *y)                                                        \
+    {                                                                                                           \
+        avx2_act_tables tab;                                                                                    \
+        const int64_t groups = nb / 8, chunk = AVX2_CHUNK_BLOCKS / 8;                                           \
+        if (groups <= chunk) avx2_q8_0_tables(y, groups, OFFSET, &tab);                                         \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                  \
+            const xtype *x = (const void *)((const uint8_t *)w + (size_t)r * row_bytes);                        \
+            __m256 acc = _mm256_setzero_ps();                                                                   \
+            for (int64_t g0 = 0; g0 < groups; g0 += chunk) {                                                    \
+                const int64_t ng = groups - g0 < chunk ? groups - g0 : chunk;                                   \
+                if (groups > chunk) avx2_q8_0_tables(y + 8 * g0, ng, OFFSET, &tab);                             \
+                const xtype *xc = x + 8 * g0;                                                                   \
+                const quant_block_q8_0 *yc = y + 8 * g0;                                                        \
+                for (int64_t g = 0; g < ng; g++) {                                                              \
+                    avx2_prefetch(xc + 8 * g, 8 * sizeof(xtype));                                               \
+                    __m256i ints = GROUP(xc + 8 * g, yc + 8 * g);                                               \
+                    if (OFFSET) ints = _mm256_sub_epi32(ints, _mm256_loadu_si256((const __m256i *)(tab.offset + 8 * g))); \
+                    const __m256 s = _mm256_mul_ps(AVX2_HALF8_WORDS(xc + 8 * g), _mm256_loadu_ps(tab.scale + 8 * g)); \
+                    acc = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(ints), acc);                                    \
+                }                                                                                               \
+            }                                                                                                   \
+            float tail = 0.0f;                                                                                  \
+            for (int64_t b = 8 * groups; b < nb; b++)                                                           \
+                tail += AVX2_TAIL_TERM(ONE, x + b, y + b);                                                      \
+            out[r] = avx2_hsum(acc) + tail;                                                                     \
+        }                                                                                                       \
+    }
+
+AVX2_ROWS_SYMMETRIC(q4_0, quant_block_q4_0, avx2_q4_0_group, 1, avx2_q4_0_ints)
+
+/* Q8_0 rows: the operations of its vec_dot (quant_avx2.c) per row, the
+ * activation scales converted once per call (the grouped reduction of Q4_0
+ * measured no faster for Q8_0: its dot is bound by the sign fix-ups). Rows
  * longer than this many blocks use the single-row kernel. */
 #define AVX2_ROWS_MAX_BLOCKS 512
 
@@ -40,18 +150,12 @@ void quant_avx2_dot_rows_q8_0(int64_t n, int64_t n_rows, float *out, const void 
 
 void quant_avx2_dot_rows_q4_0(int64_t n, int64_t n_rows, float *out, const void *w, size_t row_bytes, const void *a)
 {
-    const quant_block_q8_0 *y = a;
-    const int64_t nb = n / QK4_0;
-    float ys[AVX2_ROWS_MAX_BLOCKS];
-    if (nb > AVX2_ROWS_MAX_BLOCKS) {
-        for (int64_t r = 0; r < n_rows; r++) quant_avx2_dot_q4_0(n, &out[r], (const uint8_t *)w + (size_t)r * row_bytes, a);
-        return;
-    }
-    avx2_q8_0_scales(y, nb, ys);
-    for (int64_t r = 0; r < n_rows; r++) {
-        const quant_block_q4_0 *x = (const void *)((const uint8_t *)w + (size_t)r * row_bytes);
-        AVX2_DOT_SYMMETRIC(avx2_q4_0_ints, x, y, nb, AVX2_Y_ARRAY8, AVX2_Y_ARRAY1, &out[r]);
-    }
+    avx2_rows_q4_0(n / QK4_0, n_rows, out, w, row_bytes, a);
+}
+
+void quant_avx2_dot_q4_0(int64_t n, float *result, const void *w, const void *a)
+{
+    avx2_rows_q4_0(n / QK4_0, 1, result, w, 0, a);
 }
 
 /* ---- one weight row . several activation rows (vec_dot_multi) -------------------------------- */
@@ -69,8 +173,36 @@ void quant_avx2_dot_rows_q4_0(int64_t n, int64_t n_rows, float *out, const void 
         acc[k] = _mm256_setzero_ps();                                                             \
     }
 
-/* Symmetric 32-block types: the weight scales of each group of 8 blocks are
- * converted once for all activations (the costly part: they are scattered
+/* Q4_0: the operations of avx2_rows_q4_0 per activation
+ * (same groups, same float expressions, so prefill through vec_dot_multi is
+ * bit-identical to decode through vec_dot_rows: a last-bit difference could
+ * flip an int8 rounding of the next layer's activations); the weight scales
+ * of each group are converted once for all activations, and the activation
+ * tables of rows are computed per group instead (exact integers / the same
+ * floats). */
+#define AVX2_MULTI_GROUPED(GROUP, OFFSET, ONE, x, nb, out, out_stride)                                       \
+    do {                                                                                                       \
+        const int64_t groups = (nb) / 8;                                                                       \
+        for (int64_t g = 0; g < groups; g++) {                                                                 \
+            avx2_prefetch((x) + 8 * g, 8 * sizeof(*(x)));                                                     \
+            const __m256 xs = AVX2_HALF8_WORDS((x) + 8 * g);                                                   \
+            for (int k = 0; k < K; k++) {                                                                      \
+                const quant_block_q8_0 *yg = y[k] + 8 * g;                                                     \
+                __m256i ints = GROUP((x) + 8 * g, yg);                                                         \
+                if (OFFSET) ints = _mm256_sub_epi32(ints, avx2_q4_0_offset_group(yg));                         \
+                const __m256 s = _mm256_mul_ps(xs, AVX2_HALF8_WORDS(yg));                                      \
+                acc[k] = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(ints), acc[k]);                                 \
+            }                                                                                                  \
+        }                                                                                                      \
+        for (int k = 0; k < K; k++) {                                                                          \
+            float tail = 0.0f;                                                                                 \
+            for (int64_t b = 8 * groups; b < (nb); b++) tail += AVX2_TAIL_TERM(ONE, (x) + b, y[k] + b);        \
+            (out)[(size_t)k * (out_stride)] = avx2_hsum(acc[k]) + tail;                                        \
+        }                                                                                                      \
+    } while (0)
+
+/* Q8_0 (the per-block steps of its vec_dot, quant_avx2.c): the weight scales
+ * of each group of 8 blocks are converted once for all activations (the costly part: they are scattered
  * 2-byte loads); unpacking codes is cheap and repeated per activation so the
  * unrolled per-block steps of vec_dot are reused as they are. */
 #define AVX2_MULTI_SYMMETRIC(INTS, x, nb, out, out_stride)                                             \
@@ -104,7 +236,7 @@ avx2_q4_0_multi(int64_t nb, const quant_block_q4_0 *x, const void *a, size_t act
                 const int K)
 {
     AVX2_MULTI_SETUP(quant_block_q8_0)
-    AVX2_MULTI_SYMMETRIC(avx2_q4_0_ints, x, nb, out, out_stride);
+    AVX2_MULTI_GROUPED(avx2_q4_0_group, 1, avx2_q4_0_ints, x, nb, out, out_stride);
 }
 
 static inline __attribute__((always_inline)) void
