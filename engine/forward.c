@@ -136,8 +136,8 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
         const uint8_t *rows = (const uint8_t *)w->data + (size_t)rb * w->row_bytes;
         if (w->type == SLM_TYPE_Q5_0) {
             for (int64_t r = rb; r < re; r++)
-                repack_q5_0_as_q8_0((const uint8_t *)w->data + (size_t)r * w->row_bytes,
-                                    (uint8_t *)repacked + (size_t)(r - rb) * row_bytes, nb);
+                eng_repack_q5_0_as_q8_0_avx2((const uint8_t *)w->data + (size_t)r * w->row_bytes,
+                                             (uint8_t *)repacked + (size_t)(r - rb) * row_bytes, nb);
             rows = repacked;
         }
         q8_0_scales(rows, row_bytes, (int)(re - rb), nb, weight_scales, job->scale_ld);

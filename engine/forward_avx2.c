@@ -1,13 +1,15 @@
 /*
  * forward_avx2.c — AVX2/FMA versions of the engine's own float loops
  * (attention on F32 or F16 keys/values, the sampler's sum of exponentials,
- * the prefill matmul tile of Q8_0 rows against 4 activations). Compiled with -mavx2 -mfma (Makefile
+ * the prefill matmul tile of Q8_0 rows against 4 activations, the Q5_0 to
+ * Q8_0 repacking that feeds it). Compiled with -mavx2 -mfma (Makefile
  * rule for *_avx2.c); called only when the CPU has AVX2 (forward.c checks
  * quant_isa_supported at context creation).
  * Invariant: same result as the scalar loop up to float rounding (FMA).
  */
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "forward_simd.h"
 
@@ -173,5 +175,28 @@ void eng_q8_0_tile_avx2(int n_blocks, const uint8_t *weights, const float *weigh
     case 2: q8_tile(n_blocks, weights, weight_scales, acts, act_stride, act_scales, scale_stride, out, out_stride, 2); break;
     case 3: q8_tile(n_blocks, weights, weight_scales, acts, act_stride, act_scales, scale_stride, out, out_stride, 3); break;
     default: q8_tile(n_blocks, weights, weight_scales, acts, act_stride, act_scales, scale_stride, out, out_stride, 4); break;
+    }
+}
+
+/* Q5_0 block (f16 d, u32 qh, qs[16]) -> Q8_0 block (f16 d, int8 code - 16):
+ * the nibbles of qs in two halves, bit j of qh spread to byte j by a
+ * shuffle/compare, or-ed in as bit 4. Exact. */
+void eng_repack_q5_0_as_q8_0_avx2(const uint8_t *x, uint8_t *y, int64_t n_blocks)
+{
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m128i low4 = _mm_set1_epi8(15);
+    for (int64_t b = 0; b < n_blocks; b++, x += 22, y += 34) {
+        uint32_t qh;
+        memcpy(&qh, x + 2, sizeof qh);
+        const __m256i bits = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), spread);
+        const __m256i high = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(bits, bit), bit),
+                                              _mm256_set1_epi8(16));
+        const __m128i qs = _mm_loadu_si128((const __m128i *)(x + 6));
+        const __m256i nibbles = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(qs, 4), low4), _mm_and_si128(qs, low4));
+        const __m256i codes = _mm256_sub_epi8(_mm256_or_si256(nibbles, high), _mm256_set1_epi8(16));
+        memcpy(y, x, 2);
+        _mm256_storeu_si256((__m256i *)(y + 2), codes);
     }
 }
