@@ -100,8 +100,8 @@ const quant_traits *quant_get_traits(slm_type type);
 
 /* out[r] = (weight row r) . activations for r < n_rows, rows row_bytes apart,
  * activations in t->vec_dot_type. Equals calling t->vec_dot per row; faster
- * where the isa has a multi-row kernel (Q4_0, Q8_0 on AVX2: the activation
- * block scales are converted once per call instead of once per row). */
+ * where the isa has a multi-row kernel (Q4_0, Q5_0, Q8_0 on AVX2: the
+ * activation block scales are converted once per call instead of once per row). */
 void quant_vec_dot_rows(const quant_traits *t, int64_t n, int64_t n_rows, float *out, const void *weights,
                         size_t row_bytes, const void *activations);
 

@@ -190,16 +190,6 @@ void quant_avx2_dot_q8_0(int64_t n, float *result, const void *w, const void *a)
 
 /* vec_dot of Q4_0: the one-row case of its vec_dot_rows kernel (quant_rows_avx2.c). */
 
-/* (code - 16) . y as code . y - 16 . y with the unsigned 5-bit codes. */
-static inline __m256i avx2_q5_0_ints(const quant_block_q5_0 *x, const quant_block_q8_0 *y)
-{
-    const __m256i high = _mm256_and_si256(avx2_bits_to_bytes(avx2_load_u32(x->qh)), _mm256_set1_epi8(16));
-    const __m256i codes = _mm256_or_si256(avx2_nibbles_bcast(x->qs), high);
-    const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
-    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(codes, yq), _mm256_maddubs_epi16(_mm256_set1_epi8(16), yq));
-    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
-}
-
 void quant_avx2_dot_q5_0(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q5_0 *x = w;
@@ -373,7 +363,9 @@ const quant_traits quant_table_avx2[SLM_TYPE_COUNT] = {
     AVX2_ENTRY_FAST(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_fdot_q4_0,
                     quant_avx2_dot_rows_q4_0, quant_avx2_dot_multi_q4_0),
     AVX2_ENTRY(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_fdot_q4_1),
-    AVX2_ENTRY(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_fdot_q5_0),
+    /* no multi kernel for Q5_0: batched prefill repacks it as Q8_0 (forward.c) */
+    AVX2_ENTRY_FAST(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_fdot_q5_0,
+                    quant_avx2_dot_rows_q5_0, NULL),
     AVX2_ENTRY(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_fdot_q5_1),
     AVX2_ENTRY_FAST(Q8_0, quant_scalar_dequantize_q8_0, quant_avx2_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_fdot_q8_0,
                     quant_avx2_dot_rows_q8_0, quant_avx2_dot_multi_q8_0),

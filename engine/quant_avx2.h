@@ -76,11 +76,6 @@ static inline uint32_t avx2_load_u32(const uint8_t *p)
     return v;
 }
 
-/* The f16 scales of 8 consecutive blocks as floats. */
-#define AVX2_HALF8(p)                                                                                   \
-    _mm256_cvtph_ps(_mm_setr_epi16((short)(p)[0].d, (short)(p)[1].d, (short)(p)[2].d, (short)(p)[3].d,  \
-                                   (short)(p)[4].d, (short)(p)[5].d, (short)(p)[6].d, (short)(p)[7].d))
-
 static inline uint64_t avx2_load_u16(const uint8_t *p)
 {
     uint16_t v;
@@ -103,6 +98,9 @@ static inline __m256 avx2_half8_strided(const void *first, size_t stride)
     return _mm256_cvtph_ps(_mm_insert_epi64(_mm_cvtsi64_si128((long long)lo), (long long)hi, 1));
 }
 #define AVX2_HALF8_WORDS(p) avx2_half8_strided(&(p)[0].d, sizeof(*(p)))
+/* The f16 scales of 8 consecutive blocks as floats (the same values however
+ * they are gathered). */
+#define AVX2_HALF8(p) AVX2_HALF8_WORDS(p)
 
 /* Eight int32x8 vectors (one per block) -> one vector, lane k = the total of
  * vector k: two levels of horizontal adds within 128-bit halves, then the
@@ -144,6 +142,18 @@ static inline __m256i avx2_q4_0_ints(const quant_block_q4_0 *x, const quant_bloc
     const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
     const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(avx2_nibbles_bcast(x->qs), yq),
                                        _mm256_maddubs_epi16(_mm256_set1_epi8(8), yq));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
+/* (code - 16) . y: the signed value code - 16 is the nibble with 0xF0 or-ed
+ * in where bit 4 is clear; |y| . (value with y's sign) keeps maddubs's
+ * unsigned side non-negative (|pair| <= 2 * 127 * 16). */
+static inline __m256i avx2_q5_0_ints(const quant_block_q5_0 *x, const quant_block_q8_0 *y)
+{
+    const __m256i high = avx2_bits_to_bytes(avx2_load_u32(x->qh));
+    const __m256i value = _mm256_or_si256(avx2_nibbles_bcast(x->qs), _mm256_andnot_si256(high, _mm256_set1_epi8((char)0xF0)));
+    const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
+    const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(yq), _mm256_sign_epi8(value, yq));
     return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
 }
 

@@ -148,6 +148,25 @@ void quant_avx2_dot_rows_q8_0(int64_t n, int64_t n_rows, float *out, const void 
     }
 }
 
+/* Q5_0 rows: the operations of its vec_dot (quant_avx2.c) per row — batched
+ * prefill repacks Q5_0 as Q8_0 and reproduces that order to the bit — with
+ * the activation scales converted once per call. */
+void quant_avx2_dot_rows_q5_0(int64_t n, int64_t n_rows, float *out, const void *w, size_t row_bytes, const void *a)
+{
+    const quant_block_q8_0 *y = a;
+    const int64_t nb = n / QK5_0;
+    float ys[AVX2_ROWS_MAX_BLOCKS];
+    if (nb > AVX2_ROWS_MAX_BLOCKS) {
+        for (int64_t r = 0; r < n_rows; r++) quant_avx2_dot_q5_0(n, &out[r], (const uint8_t *)w + (size_t)r * row_bytes, a);
+        return;
+    }
+    avx2_q8_0_scales(y, nb, ys);
+    for (int64_t r = 0; r < n_rows; r++) {
+        const quant_block_q5_0 *x = (const void *)((const uint8_t *)w + (size_t)r * row_bytes);
+        AVX2_DOT_SYMMETRIC(avx2_q5_0_ints, x, y, nb, AVX2_Y_ARRAY8, AVX2_Y_ARRAY1, &out[r]);
+    }
+}
+
 void quant_avx2_dot_rows_q4_0(int64_t n, int64_t n_rows, float *out, const void *w, size_t row_bytes, const void *a)
 {
     avx2_rows_q4_0(n / QK4_0, n_rows, out, w, row_bytes, a);
