@@ -25,8 +25,9 @@
  * #2); F32 weights read the F32 activations directly.
  * Attention hands heads out to threads (whole GQA groups when there are
  * enough, so heads sharing a kv head convert its F16 cache once). Work is
- * always taken from shared counters: see eng_pool_run's contract. Everything else (norms, rope, cache
- * writes, residuals) is O(n_embd) per token and runs on the calling thread.
+ * always taken from shared counters: see eng_pool_run's contract. Everything else (residuals fused
+ * into the next norm, activation conversion, bias + rope + cache writes, silu) is O(n_embd) per
+ * token: a batch hands tokens out to the pool, a single token runs on the calling thread.
  */
 #include "context.h"
 
@@ -41,6 +42,46 @@ enum {
     ROW_BLOCK = ENG_ROW_BLOCK, /* weight rows kept hot while the batch rows stream by */
     CHUNKS_PER_THREAD = 8  /* matmul rows are handed out in about this many grabs per thread */
 };
+
+/* ---- per-token passes ------------------------------------------------------------ */
+
+/* The O(n_embd) work of a batch (norms, activation conversion, rope and
+ * cache writes, silu) is independent per token: a batch hands tokens out to
+ * the pool from a shared counter, so those passes do not leave the other
+ * threads waiting. Each token is computed the same way wherever it runs; a
+ * single token (decode) runs inline without a pool job. */
+typedef void (*token_fn)(slm_context *ctx, const void *arg, int b);
+
+typedef struct token_job {
+    slm_context *ctx;
+    token_fn fn;
+    const void *arg;
+    int n_tokens;
+    _Atomic int next;
+} token_job;
+
+static void token_task(void *arg, int ith, int nth)
+{
+    token_job *job = arg;
+    (void)ith;
+    (void)nth;
+    for (;;) {
+        int b = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
+        if (b >= job->n_tokens) break;
+        job->fn(job->ctx, job->arg, b);
+    }
+}
+
+static void for_each_token(slm_context *ctx, token_fn fn, const void *arg, int n_tokens)
+{
+    if (n_tokens == 1 || eng_pool_size(ctx->pool) == 1) {
+        for (int b = 0; b < n_tokens; b++) fn(ctx, arg, b);
+        return;
+    }
+    token_job job = {ctx, fn, arg, n_tokens, 0};
+    atomic_init(&job.next, 0);
+    eng_pool_run(ctx->pool, token_task, &job);
+}
 
 /* ---- matrix products ------------------------------------------------------------- */
 
@@ -243,6 +284,27 @@ static void matmul_task(void *arg, int ith, int nth)
 
 /* Converts in[n_rows][n_in] (in_ld floats apart) for each part, sharing one
  * conversion between parts whose kernels want the same activation type. */
+typedef struct convert_pass {
+    const quant_traits *to;
+    const float *in;
+    size_t in_ld;
+    char *out;
+    size_t out_ld;
+    int n;
+    float *scales;         /* Q8_0 block scales widened (tile path), or NULL */
+    size_t scales_ld;
+} convert_pass;
+
+static void convert_token(slm_context *ctx, const void *arg, int b)
+{
+    const convert_pass *c = arg;
+    (void)ctx;
+    char *row = c->out + (size_t)b * c->out_ld;
+    c->to->quantize_row(c->in + (size_t)b * c->in_ld, row, c->n);
+    if (c->scales)
+        q8_0_scales((const uint8_t *)row, c->out_ld, 1, c->n / QK8_0, c->scales + (size_t)b * c->scales_ld, 0);
+}
+
 static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, size_t in_ld)
 {
     slm_type converted[ENG_ACT_SLOTS];
@@ -268,16 +330,11 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
             p->act_scales = job->parts[shared].act_scales;
             continue;
         }
-        const quant_traits *to = quant_get_traits(want);
         p->act = ctx->act[i];
-        for (int b = 0; b < job->n_rows; b++)
-            to->quantize_row(in + (size_t)b * in_ld, (char *)ctx->act[i] + (size_t)b * ctx->act_row_bytes,
-                             w->n_in);
-        if (tiles && want == SLM_TYPE_Q8_0) {
-            p->act_scales = ctx->act_scales[i];
-            q8_0_scales(ctx->act[i], ctx->act_row_bytes, job->n_rows, (int)(w->n_in / QK8_0), ctx->act_scales[i],
-                        job->scale_ld);
-        }
+        p->act_scales = tiles && want == SLM_TYPE_Q8_0 ? ctx->act_scales[i] : NULL;
+        convert_pass c = {quant_get_traits(want), in, in_ld, ctx->act[i], ctx->act_row_bytes, (int)w->n_in,
+                          tiles && want == SLM_TYPE_Q8_0 ? ctx->act_scales[i] : NULL, job->scale_ld};
+        for_each_token(ctx, convert_token, &c, job->n_rows);
     }
 }
 
@@ -323,6 +380,27 @@ static void rmsnorm(float *out, const float *x, const float *weight, int n, floa
     for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
     float scale = (float)(1.0 / sqrt(ss / n + eps));
     for (int i = 0; i < n; i++) out[i] = x[i] * scale * weight[i];
+}
+
+/* x[first + b] += xb2[first + b] when add_residual (the previous block's
+ * output), then xb[b] = rmsnorm(x[first + b]) * weight. */
+typedef struct norm_pass {
+    const float *weight;
+    int add_residual;
+    int first;
+} norm_pass;
+
+static void norm_token(slm_context *ctx, const void *arg, int b)
+{
+    const norm_pass *n = arg;
+    const eng_hparams *hp = &ctx->model->hp;
+    size_t e = (size_t)hp->n_embd;
+    float *x = ctx->x + (size_t)(n->first + b) * e;
+    if (n->add_residual) {
+        const float *r = ctx->xb2 + (size_t)(n->first + b) * e;
+        for (size_t i = 0; i < e; i++) x[i] += r[i];
+    }
+    rmsnorm(ctx->xb + (size_t)b * e, x, n->weight, hp->n_embd, hp->norm_eps);
 }
 
 static void add_bias(float *x, const float *bias, int n)
@@ -376,11 +454,21 @@ static void cache_store(slm_context *ctx, void *cache, size_t offset, const floa
 }
 
 /* Biases, rope, and the cache append for the batch's q/k/v rows. */
-static void qkv_finish(slm_context *ctx, const eng_layer *l, int layer, int n_tokens, size_t ld)
+typedef struct qkv_pass {
+    const eng_layer *l;
+    int layer;
+    size_t ld;
+} qkv_pass;
+
+static void qkv_finish_token(slm_context *ctx, const void *arg, int b)
 {
+    const qkv_pass *pass = arg;
+    const eng_layer *l = pass->l;
+    const int layer = pass->layer;
+    const size_t ld = pass->ld;
     const eng_hparams *hp = &ctx->model->hp;
     int n_q = hp->n_head * hp->head_dim, n_kv = hp->n_head_kv * hp->head_dim, half = hp->n_rot / 2;
-    for (int b = 0; b < n_tokens; b++) {
+    {
         float *q = ctx->qkv + (size_t)b * ld, *k = q + n_q, *v = k + n_kv;
         add_bias(q, l->bq, n_q);
         add_bias(k, l->bk, n_kv);
@@ -402,6 +490,7 @@ typedef struct attention_job {
     int layer, n_tokens;
     size_t qkv_ld;
     int heads_per_item;    /* a whole GQA group when there are enough groups */
+    int query_chunk;       /* queries per item: the whole batch for decode, ATTN_QUERY_CHUNK for prefill */
     _Atomic int next_item;
 } attention_job;
 
@@ -439,6 +528,10 @@ typedef struct attn_ops {
 } attn_ops;
 
 enum { DIRECT_F16_MAX_QUERIES = 4 };
+/* A prefill's queries are handed out in chunks of this many per GQA group:
+ * enough items to keep every thread busy whatever the head count, and the
+ * group's keys/values widened once per thread rather than once per head. */
+enum { ATTN_QUERY_CHUNK = 16 };
 
 static float dot_scalar(const float *x, const float *y, int n)
 {
@@ -480,9 +573,10 @@ static void attend(const float *q, const float *k32, const float *v32, const uin
     }
 }
 
-/* Items (a GQA group of heads, or single heads when groups are fewer than
- * threads) are taken from a shared counter; heads of one group convert their
- * F16 kv head once. */
+/* Items (decode: a GQA group of heads, or single heads when groups are fewer
+ * than threads; prefill: a GQA group x a chunk of queries) are taken from a
+ * shared counter; consecutive items of one group convert its F16 kv head
+ * once. Every query is computed the same way whatever the split. */
 static void attention_task(void *arg, int ith, int nth)
 {
     attention_job *job = arg;
@@ -491,7 +585,8 @@ static void attention_task(void *arg, int ith, int nth)
     eng_thread_scratch *s = &ctx->thread_scratch[ith];
     attn_ops ops = pick_attn_ops();
     int group = hp->n_head / hp->n_head_kv, n_q = hp->n_head * hp->head_dim;
-    int n_total = ctx->n_past + job->n_tokens, n_items = hp->n_head / job->heads_per_item;
+    int n_chunks = (job->n_tokens + job->query_chunk - 1) / job->query_chunk;
+    int n_total = ctx->n_past + job->n_tokens, n_items = hp->n_head / job->heads_per_item * n_chunks;
     int direct = ops.avx2 && ctx->params.kv_type == SLM_KV_F16 && job->n_tokens <= DIRECT_F16_MAX_QUERIES;
     int cached_kv = -1;
     const float *k32 = NULL, *v32 = NULL;
@@ -500,7 +595,10 @@ static void attention_task(void *arg, int ith, int nth)
     for (;;) {
         int item = atomic_fetch_add_explicit(&job->next_item, 1, memory_order_relaxed);
         if (item >= n_items) break;
-        for (int h = item * job->heads_per_item; h < (item + 1) * job->heads_per_item; h++) {
+        int heads = item / n_chunks, chunk = n_chunks - 1 - item % n_chunks; /* longest rows first */
+        int q0 = chunk * job->query_chunk;
+        int q1 = q0 + job->query_chunk < job->n_tokens ? q0 + job->query_chunk : job->n_tokens;
+        for (int h = heads * job->heads_per_item; h < (heads + 1) * job->heads_per_item; h++) {
             int kv = h / group;
             if (kv != cached_kv && direct) {
                 k16 = (const uint16_t *)ctx->k_cache + cache_offset(ctx, job->layer, kv, 0);
@@ -510,7 +608,7 @@ static void attention_task(void *arg, int ith, int nth)
                 v32 = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
             }
             cached_kv = kv;
-            for (int b = 0; b < job->n_tokens; b++) {
+            for (int b = q0; b < q1; b++) {
                 const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
                 float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
                 attend(q, k32, v32, k16, v16, ctx->n_past + b + 1, hp->head_dim, s->scores, out, &ops);
@@ -528,8 +626,8 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
     const eng_layer *l = &m->layers[layer];
     int n_q = hp->n_head * hp->head_dim, n_kv = hp->n_head_kv * hp->head_dim;
     size_t qkv_ld = (size_t)n_q + 2 * (size_t)n_kv, e = (size_t)hp->n_embd;
-    for (int b = 0; b < n_tokens; b++)
-        rmsnorm(ctx->xb + b * e, ctx->x + b * e, l->attn_norm, hp->n_embd, hp->norm_eps);
+    norm_pass np = {l->attn_norm, layer > 0, 0}; /* the previous layer's ffn output is still in xb2 */
+    for_each_token(ctx, norm_token, &np, n_tokens);
     if (l->wqkv.data) {
         matmul1(ctx, &l->wqkv, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens);
     } else {
@@ -537,16 +635,30 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
         const int64_t cols[3] = {0, n_q, (int64_t)n_q + n_kv};
         matmul(ctx, ws, cols, 3, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens);
     }
-    qkv_finish(ctx, l, layer, n_tokens, qkv_ld);
-    attention_job job = {ctx, layer, n_tokens, qkv_ld, 1, 0};
-    if (hp->n_head_kv >= eng_pool_size(ctx->pool)) job.heads_per_item = hp->n_head / hp->n_head_kv;
+    qkv_pass qp = {l, layer, qkv_ld};
+    for_each_token(ctx, qkv_finish_token, &qp, n_tokens);
+    attention_job job = {ctx, layer, n_tokens, qkv_ld, 1, n_tokens, 0};
+    if (n_tokens > ATTN_QUERY_CHUNK) {
+        job.heads_per_item = hp->n_head / hp->n_head_kv;
+        job.query_chunk = ATTN_QUERY_CHUNK;
+    } else if (hp->n_head_kv >= eng_pool_size(ctx->pool)) {
+        job.heads_per_item = hp->n_head / hp->n_head_kv;
+    }
     atomic_init(&job.next_item, 0);
     eng_pool_run(ctx->pool, attention_task, &job);
     matmul1(ctx, &l->wo, ctx->att, (size_t)n_q, ctx->xb2, e, n_tokens);
-    for (size_t i = 0; i < (size_t)n_tokens * e; i++) ctx->x[i] += ctx->xb2[i];
 }
 
 static float silu(float x) { return x / (1.0f + expf(-x)); }
+
+static void silu_token(slm_context *ctx, const void *arg, int b)
+{
+    size_t ff = (size_t)ctx->model->hp.n_ff;
+    const float *gate = ctx->ffn + (size_t)b * 2 * ff, *up = gate + ff;
+    float *act = ctx->ffn_act + (size_t)b * ff;
+    (void)arg;
+    for (size_t i = 0; i < ff; i++) act[i] = silu(gate[i]) * up[i];
+}
 
 static void ffn_block(slm_context *ctx, int layer, int n_tokens)
 {
@@ -554,8 +666,8 @@ static void ffn_block(slm_context *ctx, int layer, int n_tokens)
     const eng_hparams *hp = &m->hp;
     const eng_layer *l = &m->layers[layer];
     size_t e = (size_t)hp->n_embd, ff = (size_t)hp->n_ff;
-    for (int b = 0; b < n_tokens; b++)
-        rmsnorm(ctx->xb + b * e, ctx->x + b * e, l->ffn_norm, hp->n_embd, hp->norm_eps);
+    norm_pass np = {l->ffn_norm, 1, 0}; /* adds the attention output */
+    for_each_token(ctx, norm_token, &np, n_tokens);
     if (l->gate_up.data) {
         matmul1(ctx, &l->gate_up, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens);
     } else {
@@ -563,13 +675,8 @@ static void ffn_block(slm_context *ctx, int layer, int n_tokens)
         const int64_t cols[2] = {0, (int64_t)ff};
         matmul(ctx, ws, cols, 2, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens);
     }
-    for (int b = 0; b < n_tokens; b++) {
-        const float *gate = ctx->ffn + b * 2 * ff, *up = gate + ff;
-        float *act = ctx->ffn_act + b * ff;
-        for (size_t i = 0; i < ff; i++) act[i] = silu(gate[i]) * up[i];
-    }
-    matmul1(ctx, &l->down, ctx->ffn_act, ff, ctx->xb2, e, n_tokens);
-    for (size_t i = 0; i < (size_t)n_tokens * e; i++) ctx->x[i] += ctx->xb2[i];
+    for_each_token(ctx, silu_token, NULL, n_tokens);
+    matmul1(ctx, &l->down, ctx->ffn_act, ff, ctx->xb2, e, n_tokens); /* added by the next norm pass */
 }
 
 static void embed(slm_context *ctx, const int32_t *tokens, int n_tokens)
@@ -587,8 +694,8 @@ static void output_block(slm_context *ctx, int n_tokens, float *logits_out)
     size_t e = (size_t)hp->n_embd, nv = (size_t)hp->n_vocab;
     int first = logits_out ? 0 : n_tokens - 1;
     int rows = n_tokens - first;
-    for (int b = 0; b < rows; b++)
-        rmsnorm(ctx->xb + b * e, ctx->x + (size_t)(first + b) * e, m->output_norm, hp->n_embd, hp->norm_eps);
+    norm_pass np = {m->output_norm, 1, first}; /* adds the last layer's ffn output (rows used only) */
+    for_each_token(ctx, norm_token, &np, rows);
     float *dest = logits_out ? logits_out : ctx->logits;
     matmul1(ctx, &m->output, ctx->xb, e, dest, nv, rows);
     if (logits_out) memcpy(ctx->logits, logits_out + (size_t)(n_tokens - 1) * nv, nv * sizeof(float));
