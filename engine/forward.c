@@ -17,14 +17,15 @@
  * the batch's activation rows (QUANT_MULTI_MAX per kernel call) while it is
  * in cache, so prefill reads each weight once per batch. The activations are
  * converted to the weight type's vec_dot_type once per matmul. With AVX2,
- * Q8_0 rows (and Q5_0 rows, repacked exactly as Q8_0 per row block) go
+ * Q8_0 rows (and Q4_0/Q5_0 rows, repacked exactly as Q8_0 per row block) go
  * through eng_q8_0_tile_avx2, which repeats the Q8_0 vec_dot's operations
  * per activation, so batched and decoded logits stay bit-identical.
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
  * Attention hands heads out to threads (whole GQA groups when there are
- * enough, so heads sharing a kv head convert its F16 cache once). Work is
+ * enough, so heads sharing a kv head convert its F16 cache once; in prefill,
+ * a GQA group x a chunk of queries). Work is
  * always taken from shared counters: see eng_pool_run's contract. Everything else (residuals fused
  * into the next norm, activation conversion, bias + rope + cache writes, silu) is O(n_embd) per
  * token: a batch hands tokens out to the pool, a single token runs on the calling thread.
@@ -162,7 +163,7 @@ static void q8_0_scales(const uint8_t *rows, size_t row_bytes, int n_rows, int n
 }
 
 /* The AVX2 prefill tile for Q8_0-coded rows: per block of ROW_BLOCK rows
- * (repacked first when Q5_0) the weight scales are widened once, then every
+ * (repacked first when Q4_0 or Q5_0) the weight scales are widened once, then every
  * group of QUANT_MULTI_MAX activation rows passes over each row. Groups
  * start at fixed batch indices and each activation keeps its own
  * accumulators, so results do not depend on the thread split. */
@@ -175,10 +176,13 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
     for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
         int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
         const uint8_t *rows = (const uint8_t *)w->data + (size_t)rb * w->row_bytes;
-        if (w->type == SLM_TYPE_Q5_0) {
-            for (int64_t r = rb; r < re; r++)
-                eng_repack_q5_0_as_q8_0_avx2((const uint8_t *)w->data + (size_t)r * w->row_bytes,
-                                             (uint8_t *)repacked + (size_t)(r - rb) * row_bytes, nb);
+        if (w->type != SLM_TYPE_Q8_0) {
+            for (int64_t r = rb; r < re; r++) {
+                const uint8_t *src = (const uint8_t *)w->data + (size_t)r * w->row_bytes;
+                uint8_t *dst = (uint8_t *)repacked + (size_t)(r - rb) * row_bytes;
+                if (w->type == SLM_TYPE_Q5_0) eng_repack_q5_0_as_q8_0_avx2(src, dst, nb);
+                else eng_repack_q4_0_as_q8_0_avx2(src, dst, nb);
+            }
             rows = repacked;
         }
         q8_0_scales(rows, row_bytes, (int)(re - rb), nb, weight_scales, job->scale_ld);
@@ -314,7 +318,8 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
         const eng_weight *w = p->weight;
         p->widen = needs_widening(w);
         slm_type want = p->widen ? SLM_TYPE_F32 : w->traits->vec_dot_type;
-        p->tile = tiles && want == SLM_TYPE_Q8_0 && (w->type == SLM_TYPE_Q8_0 || w->type == SLM_TYPE_Q5_0);
+        p->tile = tiles && want == SLM_TYPE_Q8_0 &&
+                  (w->type == SLM_TYPE_Q8_0 || w->type == SLM_TYPE_Q5_0 || w->type == SLM_TYPE_Q4_0);
         converted[i] = want;
         if (want == SLM_TYPE_F32) {
             p->act = in;

@@ -1,8 +1,8 @@
 /*
  * forward_avx2.c — AVX2/FMA versions of the engine's own float loops
  * (attention on F32 or F16 keys/values, the sampler's sum of exponentials,
- * the prefill matmul tile of Q8_0 rows against 4 activations, the Q5_0 to
- * Q8_0 repacking that feeds it). Compiled with -mavx2 -mfma (Makefile
+ * the prefill matmul tile of Q8_0 rows against 4 activations, the Q4_0/Q5_0
+ * to Q8_0 repacking that feeds it). Compiled with -mavx2 -mfma (Makefile
  * rule for *_avx2.c); called only when the CPU has AVX2 (forward.c checks
  * quant_isa_supported at context creation).
  * Invariant: same result as the scalar loop up to float rounding (FMA).
@@ -198,5 +198,18 @@ void eng_repack_q5_0_as_q8_0_avx2(const uint8_t *x, uint8_t *y, int64_t n_blocks
         const __m256i codes = _mm256_sub_epi8(_mm256_or_si256(nibbles, high), _mm256_set1_epi8(16));
         memcpy(y, x, 2);
         _mm256_storeu_si256((__m256i *)(y + 2), codes);
+    }
+}
+
+/* Q4_0 block (f16 d, qs[16]: element j low nibble, j + 16 high) -> Q8_0
+ * block (f16 d, int8 code - 8). Exact. */
+void eng_repack_q4_0_as_q8_0_avx2(const uint8_t *x, uint8_t *y, int64_t n_blocks)
+{
+    const __m128i low4 = _mm_set1_epi8(15);
+    for (int64_t b = 0; b < n_blocks; b++, x += 18, y += 34) {
+        const __m128i qs = _mm_loadu_si128((const __m128i *)(x + 2));
+        const __m256i nibbles = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(qs, 4), low4), _mm_and_si128(qs, low4));
+        memcpy(y, x, 2);
+        _mm256_storeu_si256((__m256i *)(y + 2), _mm256_sub_epi8(nibbles, _mm256_set1_epi8(8)));
     }
 }

@@ -36,5 +36,7 @@ void eng_q8_0_tile_avx2(int n_blocks, const uint8_t *weights, const float *weigh
 
 /* n_blocks Q5_0 blocks (22 B) rewritten as Q8_0 blocks (34 B), exactly. */
 void eng_repack_q5_0_as_q8_0_avx2(const uint8_t *x, uint8_t *y, int64_t n_blocks);
+/* n_blocks Q4_0 blocks (18 B) rewritten as Q8_0 blocks (34 B), exactly. */
+void eng_repack_q4_0_as_q8_0_avx2(const uint8_t *x, uint8_t *y, int64_t n_blocks);
 
 #endif /* ENG_FORWARD_SIMD_H */
