@@ -30,7 +30,8 @@
  * a GQA group x a chunk of queries). Work is
  * always taken from shared counters: see eng_pool_run's contract. Everything else (residuals fused
  * into the next norm, activation conversion, bias + rope + cache writes, silu) is O(n_embd) per
- * token: a batch hands tokens out to the pool, a single token runs on the calling thread.
+ * token: a batch hands tokens out to the pool, a single token runs on the calling thread, except
+ * decode's silu and down-input conversion, done per row chunk inside the gate|up job.
  */
 #include "context.h"
 
@@ -624,6 +625,12 @@ static void attention_task(void *arg, int ith, int nth)
     }
 }
 
+/* Whether attention reads an F16 cache without converting it (few queries). */
+static int reads_f16_directly(const slm_context *ctx, int n_tokens)
+{
+    return pick_attn_ops().avx2 && ctx->params.kv_type == SLM_KV_F16 && n_tokens <= DIRECT_F16_MAX_QUERIES;
+}
+
 /* ---- blocks ------------------------------------------------------------------------------ */
 
 static void attention_block(slm_context *ctx, int layer, int n_tokens)
@@ -648,7 +655,9 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
     if (n_tokens > ATTN_QUERY_CHUNK) {
         job.heads_per_item = hp->n_head / hp->n_head_kv;
         job.query_chunk = ATTN_QUERY_CHUNK;
-    } else if (hp->n_head_kv >= eng_pool_size(ctx->pool)) {
+    } else if (hp->n_head_kv >= eng_pool_size(ctx->pool) && !reads_f16_directly(ctx, n_tokens)) {
+        /* whole groups convert their kv head once; read directly, single
+         * heads balance better (9 heads on 2 threads: 5/4, 3 groups: 6/3) */
         job.heads_per_item = hp->n_head / hp->n_head_kv;
     }
     atomic_init(&job.next_item, 0);
@@ -667,6 +676,95 @@ static void silu_token(slm_context *ctx, const void *arg, int b)
     for (size_t i = 0; i < ff; i++) act[i] = silu(gate[i]) * up[i];
 }
 
+/* Decode with separate gate and up weights: one pool job computes gate and
+ * up rows [a, b) together, then silu for [a, b) and the down input's
+ * conversion of blocks [a, b) (chunks are whole blocks of that type), so the
+ * serial silu + conversion pass and its hand-off disappear. Each row uses the
+ * same quant_vec_dot_rows call as matmul's decode path and each block is
+ * quantized on its own, so the results are bit-identical. The converted input
+ * goes to act slot ENG_ACT_SLOTS - 1, which the gate/up job does not read. */
+typedef struct ffn_up_job {
+    slm_context *ctx;
+    const matmul_job *mm;      /* prepared gate | up job (activations converted) */
+    const quant_traits *to;    /* down's vec_dot_type */
+    char *down_act;
+    int64_t n_ff, chunk;
+    _Atomic int64_t next;
+} ffn_up_job;
+
+static void ffn_up_task(void *arg, int ith, int nth)
+{
+    ffn_up_job *job = arg;
+    size_t ff = (size_t)job->n_ff;
+    float *gate = job->ctx->ffn, *up = gate + ff, *act = job->ctx->ffn_act;
+    (void)ith;
+    (void)nth;
+    for (;;) {
+        int64_t a = atomic_fetch_add_explicit(&job->next, job->chunk, memory_order_relaxed);
+        if (a >= job->n_ff) break;
+        int64_t b = a + job->chunk < job->n_ff ? a + job->chunk : job->n_ff;
+        for (int i = 0; i < 2; i++) {
+            const matmul_part *p = &job->mm->parts[i];
+            const eng_weight *w = p->weight;
+            quant_vec_dot_rows(w->traits, w->n_in, b - a, &p->out[a], (const char *)w->data + (size_t)a * w->row_bytes,
+                               w->row_bytes, p->act);
+        }
+        for (int64_t i = a; i < b; i++) act[i] = silu(gate[i]) * up[i];
+        job->to->quantize_row(act + a, job->down_act + (size_t)(a / job->to->block_size) * job->to->block_bytes,
+                              b - a);
+    }
+}
+
+/* 1 when the decode ffn ran fused (ffn_act converted into the last act slot). */
+static int ffn_up_decode(slm_context *ctx, const eng_layer *l)
+{
+    size_t ff = (size_t)ctx->model->hp.n_ff;
+    if (l->gate_up.data || needs_widening(&l->gate) || needs_widening(&l->up) || needs_widening(&l->down)) return 0;
+    const quant_traits *to = quant_get_traits(l->down.traits->vec_dot_type);
+    if (!to || to->type == SLM_TYPE_F32 || l->gate.traits->vec_dot_type == SLM_TYPE_F32 ||
+        l->up.traits->vec_dot_type == SLM_TYPE_F32 || ff % (size_t)to->block_size)
+        return 0;
+    matmul_job mm;
+    memset(&mm, 0, sizeof mm);
+    mm.n_parts = 2;
+    mm.n_rows = 1;
+    mm.parts[0].weight = &l->gate;
+    mm.parts[0].out = ctx->ffn;
+    mm.parts[1].weight = &l->up;
+    mm.parts[1].out = ctx->ffn + ff;
+    matmul_prepare(ctx, &mm, ctx->xb, (size_t)ctx->model->hp.n_embd);
+    int nth = eng_pool_size(ctx->pool);
+    int64_t bs = to->block_size, per = (int64_t)nth * CHUNKS_PER_THREAD;
+    ffn_up_job job = {ctx, &mm, to, ctx->act[ENG_ACT_SLOTS - 1], (int64_t)ff, 0, 0};
+    job.chunk = ((int64_t)ff + per - 1) / per;
+    job.chunk = (job.chunk + bs - 1) / bs * bs;
+    atomic_init(&job.next, 0);
+    eng_pool_run(ctx->pool, ffn_up_task, &job);
+    return 1;
+}
+
+/* The down matmul of a fused decode ffn: its input is already converted. */
+static void down_decode(slm_context *ctx, const eng_layer *l)
+{
+    matmul_job job;
+    memset(&job, 0, sizeof job);
+    job.n_parts = 1;
+    job.n_rows = 1;
+    job.out_ld = (size_t)ctx->model->hp.n_embd;
+    job.scale_ld = ctx->scale_ld;
+    job.scratch = ctx->thread_scratch;
+    job.parts[0].weight = &l->down;
+    job.parts[0].out = ctx->xb2;
+    job.parts[0].act = ctx->act[ENG_ACT_SLOTS - 1];
+    job.parts[0].act_stride = ctx->act_row_bytes;
+    job.total_out = l->down.n_out;
+    int nth = eng_pool_size(ctx->pool);
+    job.chunk = (job.total_out + (int64_t)nth * CHUNKS_PER_THREAD - 1) / ((int64_t)nth * CHUNKS_PER_THREAD);
+    job.chunk = (job.chunk + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+    atomic_init(&job.next_row, 0);
+    eng_pool_run(ctx->pool, matmul_task, &job);
+}
+
 static void ffn_block(slm_context *ctx, int layer, int n_tokens)
 {
     const slm_model *m = ctx->model;
@@ -675,6 +773,10 @@ static void ffn_block(slm_context *ctx, int layer, int n_tokens)
     size_t e = (size_t)hp->n_embd, ff = (size_t)hp->n_ff;
     norm_pass np = {l->ffn_norm, 1, 0}; /* adds the attention output */
     for_each_token(ctx, norm_token, &np, n_tokens);
+    if (n_tokens == 1 && ffn_up_decode(ctx, l)) {
+        down_decode(ctx, l); /* added by the next norm pass */
+        return;
+    }
     if (l->gate_up.data) {
         matmul1(ctx, &l->gate_up, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens);
     } else {
