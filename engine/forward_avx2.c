@@ -57,6 +57,34 @@ double eng_sum_exp_avx2(const float *x, int n, float max)
     return sum;
 }
 
+/* The first index of the largest x[i], as the scalar loop "x[i] > x[best]"
+ * picks it: NaNs are never chosen, except x[0], which nothing then beats. */
+int32_t eng_argmax_avx2(const float *x, int n, float *max_out)
+{
+    float max = -INFINITY, lanes[8];
+    int i = 0;
+    if (n >= 8) {
+        __m256 vmax = _mm256_set1_ps(-INFINITY);
+        for (; i + 8 <= n; i += 8) vmax = _mm256_max_ps(_mm256_loadu_ps(x + i), vmax); /* a NaN load keeps vmax */
+        _mm256_storeu_ps(lanes, vmax);
+        for (int l = 0; l < 8; l++) max = lanes[l] > max ? lanes[l] : max;
+    }
+    for (; i < n; i++) max = x[i] > max ? x[i] : max;
+    if (!(max > x[0])) { /* x[0] is the largest, or NaN */
+        *max_out = x[0];
+        return 0;
+    }
+    *max_out = max;
+    const __m256 target = _mm256_set1_ps(max);
+    for (i = 0; i + 8 <= n; i += 8) {
+        int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), target, _CMP_EQ_OQ));
+        if (mask) return i + __builtin_ctz((unsigned)mask);
+    }
+    for (; i < n && x[i] != max; i++) {
+    }
+    return i;
+}
+
 float eng_dot_f16_avx2(const uint16_t *x, const float *y, int n)
 {
     __m256 acc = _mm256_setzero_ps();
@@ -97,6 +125,154 @@ float eng_dot_f32_avx2(const float *x, const float *y, int n)
     float sum = _mm_cvtss_f32(s);
     for (; i < n; i++) sum += x[i] * y[i];
     return sum;
+}
+
+/* ---- attention of one query head over one kv head's cache ---------------------------------- */
+
+/* Keys and values are read as F16 (the cache, widened on the fly) or F32
+ * (a widened copy or an F32 cache) by the same code: widening F16 is exact,
+ * so both give the same bits, and decode (F16 read directly) equals batched
+ * prefill (widened once) bit for bit. */
+/* The per-position and per-column loops below must be unrolled so their
+ * accumulators live in registers (-O2 does not unroll them by itself). */
+#define ATTN_UNROLL _Pragma("GCC unroll 8")
+
+static inline __attribute__((always_inline)) __m256 attn_load8(const void *base, size_t i, int half)
+{
+    if (half) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)base + i)));
+    return _mm256_loadu_ps((const float *)base + i);
+}
+
+/* Eight float vectors -> one, lane p = total of vector p (fixed order). */
+static inline __m256 attn_reduce8(__m256 p0, __m256 p1, __m256 p2, __m256 p3, __m256 p4, __m256 p5, __m256 p6,
+                                  __m256 p7)
+{
+    const __m256 a = _mm256_hadd_ps(_mm256_hadd_ps(p0, p1), _mm256_hadd_ps(p2, p3));
+    const __m256 b = _mm256_hadd_ps(_mm256_hadd_ps(p4, p5), _mm256_hadd_ps(p6, p7));
+    return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+}
+
+static inline float attn_hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* scores[t] = scale * q . k[t] for t < n. Eight positions at a time, each
+ * with its own accumulator (independent FMA chains), reduced together. */
+static inline __attribute__((always_inline)) void attn_scores(const float *q, const void *k, const void *v, int n,
+                                                              int head_dim, float scale, float *scores, int half)
+{
+    const __m256 vscale = _mm256_set1_ps(scale);
+    const size_t row_bytes = (size_t)head_dim * (half ? 2 : 4);
+    int t = 0;
+    for (; t + 8 <= n; t += 8) {
+        /* The cache comes from memory (the weights streamed since evicted
+         * it): keys two blocks ahead, and this block's values for the pass
+         * after softmax. Prefetches past the end are harmless hints. */
+        for (size_t off = 0; off < 8 * row_bytes; off += 64) {
+            _mm_prefetch((const char *)k + (size_t)(t + 16) * row_bytes + off, _MM_HINT_T0);
+            _mm_prefetch((const char *)v + (size_t)t * row_bytes + off, _MM_HINT_T1);
+        }
+        __m256 acc[8];
+        ATTN_UNROLL
+        for (int p = 0; p < 8; p++) acc[p] = _mm256_setzero_ps();
+        for (int d = 0; d < head_dim; d += 8) {
+            const __m256 qv = _mm256_loadu_ps(q + d);
+            ATTN_UNROLL
+        for (int p = 0; p < 8; p++)
+                acc[p] = _mm256_fmadd_ps(attn_load8(k, (size_t)(t + p) * head_dim + d, half), qv, acc[p]);
+        }
+        __m256 sums = attn_reduce8(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]);
+        _mm256_storeu_ps(scores + t, _mm256_mul_ps(sums, vscale));
+    }
+    for (; t < n; t++) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int d = 0; d < head_dim; d += 8)
+            acc = _mm256_fmadd_ps(attn_load8(k, (size_t)t * head_dim + d, half), _mm256_loadu_ps(q + d), acc);
+        scores[t] = attn_hsum(acc) * scale;
+    }
+}
+
+/* scores[t] = exp(scores[t] - max) / sum for t < n. */
+static void attn_softmax(float *scores, int n)
+{
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    int t = 0;
+    for (; t + 8 <= n; t += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(scores + t));
+    float lanes[8], max;
+    _mm256_storeu_ps(lanes, vmax);
+    max = lanes[0];
+    for (int l = 1; l < 8; l++) max = lanes[l] > max ? lanes[l] : max;
+    for (; t < n; t++) max = scores[t] > max ? scores[t] : max;
+    vmax = _mm256_set1_ps(max);
+    __m256 vsum = _mm256_setzero_ps();
+    for (t = 0; t + 8 <= n; t += 8) {
+        __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + t), vmax));
+        _mm256_storeu_ps(scores + t, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    float sum = attn_hsum(vsum);
+    for (; t < n; t++) {
+        scores[t] = expf(scores[t] - max);
+        sum += scores[t];
+    }
+    const __m256 vinv = _mm256_set1_ps(1.0f / sum);
+    for (t = 0; t + 8 <= n; t += 8) _mm256_storeu_ps(scores + t, _mm256_mul_ps(_mm256_loadu_ps(scores + t), vinv));
+    for (; t < n; t++) scores[t] *= 1.0f / sum;
+}
+
+/* out[d0 .. d0 + 8 * NJ) = sum over t of w[t] * v[t][d0 ..]: NJ accumulators
+ * stay in registers across all positions. */
+static inline __attribute__((always_inline)) void attn_values_tile(const float *w, const void *v, int n, int head_dim,
+                                                                   int d0, float *out, int half, const int NJ)
+{
+    __m256 acc[8];
+    ATTN_UNROLL
+    for (int j = 0; j < NJ; j++) acc[j] = _mm256_setzero_ps();
+    for (int t = 0; t < n; t++) {
+        const __m256 wt = _mm256_broadcast_ss(w + t);
+        ATTN_UNROLL
+    for (int j = 0; j < NJ; j++)
+            acc[j] = _mm256_fmadd_ps(wt, attn_load8(v, (size_t)t * head_dim + d0 + 8 * j, half), acc[j]);
+    }
+    ATTN_UNROLL
+    for (int j = 0; j < NJ; j++) _mm256_storeu_ps(out + d0 + 8 * j, acc[j]);
+}
+
+static inline __attribute__((always_inline)) void attn_values(const float *w, const void *v, int n, int head_dim,
+                                                              float *out, int half)
+{
+    int d0 = 0;
+    for (; d0 + 64 <= head_dim; d0 += 64) attn_values_tile(w, v, n, head_dim, d0, out, half, 8);
+    switch ((head_dim - d0) / 8) {
+    case 1: attn_values_tile(w, v, n, head_dim, d0, out, half, 1); break;
+    case 2: attn_values_tile(w, v, n, head_dim, d0, out, half, 2); break;
+    case 3: attn_values_tile(w, v, n, head_dim, d0, out, half, 3); break;
+    case 4: attn_values_tile(w, v, n, head_dim, d0, out, half, 4); break;
+    case 5: attn_values_tile(w, v, n, head_dim, d0, out, half, 5); break;
+    case 6: attn_values_tile(w, v, n, head_dim, d0, out, half, 6); break;
+    case 7: attn_values_tile(w, v, n, head_dim, d0, out, half, 7); break;
+    default: break;
+    }
+}
+
+void eng_attend_f16_avx2(const float *q, const uint16_t *k, const uint16_t *v, int n, int head_dim, float scale,
+                         float *scores, float *out)
+{
+    attn_scores(q, k, v, n, head_dim, scale, scores, 1);
+    attn_softmax(scores, n);
+    attn_values(scores, v, n, head_dim, out, 1);
+}
+
+void eng_attend_f32_avx2(const float *q, const float *k, const float *v, int n, int head_dim, float scale,
+                         float *scores, float *out)
+{
+    attn_scores(q, k, v, n, head_dim, scale, scores, 0);
+    attn_softmax(scores, n);
+    attn_values(scores, v, n, head_dim, out, 0);
 }
 
 /* ---- prefill matmul tile: one Q8_0 weight row . up to 4 Q8_0 activation rows ---- */

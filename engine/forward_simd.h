@@ -19,11 +19,24 @@ typedef double (*eng_sum_exp_fn)(const float *x, int n, float max);
 
 double eng_sum_exp_avx2(const float *x, int n, float max);
 
+/* The first index of the largest of x[0..n) (n >= 1), and that value in
+ * *max_out: the same choice as the scalar loop keeping x[i] > x[best]. */
+int32_t eng_argmax_avx2(const float *x, int n, float *max_out);
+
 /* Attention straight on an F16 KV cache (IEEE half bits), widening in
  * registers instead of converting the cache to a scratch buffer first. */
 float eng_dot_f16_avx2(const uint16_t *x, const float *y, int n);
 float eng_dot_f32_avx2(const float *x, const float *y, int n); /* same summation order */
 void eng_axpy_f16_avx2(float *y, float a, const uint16_t *x, int n);
+
+/* out[head_dim] = softmax(scale * q . k[t]) . v[t] over t < n for one query
+ * head and one kv head's keys/values (head_dim floats or halves apart);
+ * head_dim a multiple of 8, scores has room for n floats. The F16 and F32
+ * versions give the same bits for the same (widened) inputs. */
+void eng_attend_f16_avx2(const float *q, const uint16_t *k, const uint16_t *v, int n, int head_dim, float scale,
+                         float *scores, float *out);
+void eng_attend_f32_avx2(const float *q, const float *k, const float *v, int n, int head_dim, float scale,
+                         float *scores, float *out);
 
 /* Prefill tile: out[k * out_stride] = (one weight row of n_blocks Q8_0
  * blocks) . (activation row k, Q8_0, act_stride bytes apart) for k < n_acts

@@ -105,10 +105,15 @@ static double sum_exp_scalar(const float *x, int n, float max)
 
 /* log softmax(logits)[id], given the maximum logit: runs every decoded token
  * over the whole vocabulary, so it uses the AVX2 exponential when it can. */
-static float log_softmax_at(const float *logits, int n, int32_t id, float max)
+static int use_avx2(void)
 {
     quant_isa isa = quant_best_isa();
-    eng_sum_exp_fn sum_exp = isa >= QUANT_ISA_AVX2 && isa != QUANT_ISA_NEON ? eng_sum_exp_avx2 : sum_exp_scalar;
+    return isa >= QUANT_ISA_AVX2 && isa != QUANT_ISA_NEON;
+}
+
+static float log_softmax_at(const float *logits, int n, int32_t id, float max)
+{
+    eng_sum_exp_fn sum_exp = use_avx2() ? eng_sum_exp_avx2 : sum_exp_scalar;
     return (float)((double)(logits[id] - max) - log(sum_exp(logits, n, max)));
 }
 
@@ -276,6 +281,12 @@ int32_t slm_sampler_sample(slm_sampler *s, const float *logits, const int32_t *h
 {
     int32_t chosen;
     int penalise = s->params.repeat_penalty != 1.0f && n_history > 0 && s->params.repeat_last_n > 0;
+    if (s->params.temperature <= 0.0f && !penalise && use_avx2()) {
+        float max; /* greedy decode: one vector pass finds both the token and the max for its logprob */
+        chosen = eng_argmax_avx2(logits, s->n_vocab, &max);
+        if (logprob_out) *logprob_out = log_softmax_at(logits, s->n_vocab, chosen, max);
+        return chosen;
+    }
     if (s->params.temperature <= 0.0f && !penalise) {
         chosen = argmax(logits, s->n_vocab);
     } else {

@@ -1,0 +1,233 @@
+/*
+ * test_forward_simd.c — the forward pass's work split and AVX2 float loops.
+ *
+ * Work split (engine/worksplit.h): every unit is handed out exactly once for
+ * many sizes and thread counts, alone or with threads really racing in the
+ * engine's pool (joined or not); an owner's takes come from its own share in
+ * order while it has one; stealing takes from the back of other shares.
+ * AVX2 (engine/forward_simd.h), when the CPU has it (a notice says so when
+ * not): the attention of one head matches a float64 softmax attention, its
+ * F16 and F32 versions give the same bits for the same values, and the
+ * argmax picks what the scalar "x[i] > x[best]" loop picks (ties, NaN, -inf,
+ * short and odd lengths).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/forward_simd.h"
+#include "engine/quant.h"
+#include "engine/threadpool.h"
+#include "engine/worksplit.h"
+
+/* ---- work split ---------------------------------------------------------------------- */
+
+static void test_split_single_thread_covers_all(void **state)
+{
+    (void)state;
+    static eng_split split;
+    for (int64_t n = 0; n <= 70; n++)
+        for (int threads = 1; threads <= 5; threads++)
+            for (int takes = 1; takes <= 9; takes += 4) {
+                int seen[80] = {0};
+                eng_split_init(&split, n, threads, takes);
+                int64_t first, end, previous_end = 0;
+                /* thread 0 alone: its own share front to back, then the others' backs */
+                int in_own_share = 1;
+                int64_t own_first, own_end;
+                eng_split_share_bounds(n, threads, 0, &own_first, &own_end);
+                while (eng_split_take(&split, 0, &first, &end)) {
+                    assert_true(first < end);
+                    if (in_own_share && first == previous_end && end <= own_end) {
+                        previous_end = end; /* in order within its own share */
+                    } else {
+                        in_own_share = 0;
+                        assert_true(first >= own_end); /* stolen: outside its share */
+                    }
+                    for (int64_t u = first; u < end; u++) seen[u]++;
+                }
+                assert_int_equal(previous_end, own_end);
+                for (int64_t u = 0; u < n; u++) assert_int_equal(seen[u], 1);
+            }
+}
+
+static void test_split_steals_from_the_back(void **state)
+{
+    (void)state;
+    static eng_split split;
+    eng_split_init(&split, 100, 2, 5); /* shares [0, 50) and [50, 100), 10 units per take */
+    int64_t first, end;
+    assert_true(eng_split_take(&split, 1, &first, &end));
+    assert_int_equal(first, 50);
+    assert_int_equal(end, 60);
+    for (int i = 0; i < 5; i++) assert_true(eng_split_take(&split, 0, &first, &end)); /* share 0 used up */
+    assert_true(eng_split_take(&split, 0, &first, &end));
+    assert_int_equal(first, 90); /* the back of share 1 */
+    assert_int_equal(end, 100);
+    assert_true(eng_split_take(&split, 1, &first, &end));
+    assert_int_equal(first, 60); /* the owner goes on from its front */
+}
+
+enum { RACE_UNITS = 997, RACE_JOBS = 500 };
+
+typedef struct race_job {
+    eng_split split;
+    _Atomic int done[RACE_UNITS];
+} race_job;
+
+static void race_task(void *arg, int ith, int nth)
+{
+    race_job *job = arg;
+    int64_t first, end;
+    (void)nth;
+    while (eng_split_take(&job->split, ith, &first, &end))
+        for (int64_t u = first; u < end; u++) atomic_fetch_add(&job->done[u], 1);
+}
+
+static void test_split_races_in_the_pool(void **state)
+{
+    (void)state;
+    char err[256];
+    for (int threads = 1; threads <= 4; threads++) {
+        eng_pool *pool = NULL;
+        assert_int_equal(eng_pool_create(threads, NULL, NULL, &pool, err, sizeof err), 0);
+        static race_job job;
+        for (int j = 0; j < RACE_JOBS; j++) {
+            memset(&job, 0, sizeof job);
+            eng_split_init(&job.split, RACE_UNITS - j % 7, threads, 1 + j % 8);
+            eng_pool_run(pool, race_task, &job);
+            for (int u = 0; u < RACE_UNITS - j % 7; u++) assert_int_equal(atomic_load(&job.done[u]), 1);
+        }
+        eng_pool_free(pool);
+    }
+}
+
+/* ---- AVX2 loops -------------------------------------------------------------------------- */
+
+static int have_avx2(void)
+{
+    quant_isa isa = quant_best_isa();
+    if (isa >= QUANT_ISA_AVX2 && isa != QUANT_ISA_NEON) return 1;
+    printf("NOTICE: this CPU has no AVX2: the AVX2 attention and argmax loops were not run\n");
+    return 0;
+}
+
+static float uniform(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (float)((*seed >> 8) & 0xFFFF) / 65536.0f - 0.5f;
+}
+
+/* float64 softmax(scale q.k) . v */
+static void attend_reference(const float *q, const float *k, const float *v, int n, int d, double *out)
+{
+    double *s = malloc((size_t)n * sizeof *s), max = -INFINITY, sum = 0;
+    for (int t = 0; t < n; t++) {
+        double dot = 0;
+        for (int i = 0; i < d; i++) dot += (double)q[i] * k[(size_t)t * d + i];
+        s[t] = dot / sqrt((double)d);
+        max = s[t] > max ? s[t] : max;
+    }
+    for (int t = 0; t < n; t++) sum += (s[t] = exp(s[t] - max));
+    for (int i = 0; i < d; i++) {
+        out[i] = 0;
+        for (int t = 0; t < n; t++) out[i] += s[t] / sum * v[(size_t)t * d + i];
+    }
+    free(s);
+}
+
+static void test_attend_matches_reference(void **state)
+{
+    (void)state;
+    if (!have_avx2()) return;
+    static const int dims[] = {8, 24, 64, 72, 128};
+    static const int lengths[] = {1, 2, 7, 8, 9, 15, 16, 17, 40, 161};
+    unsigned seed = 7;
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
+        for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+            int d = dims[di], n = lengths[li];
+            size_t cells = (size_t)n * d;
+            uint16_t *k16 = malloc(cells * 2), *v16 = malloc(cells * 2);
+            float *k = malloc(cells * 4), *v = malloc(cells * 4), q[128], out16[128], out32[128], scores[161];
+            double ref[128];
+            for (size_t i = 0; i < cells; i++) {
+                k16[i] = quant_f32_to_f16(4 * uniform(&seed));
+                v16[i] = quant_f32_to_f16(uniform(&seed));
+                k[i] = quant_f16_to_f32(k16[i]);
+                v[i] = quant_f16_to_f32(v16[i]);
+            }
+            for (int i = 0; i < d; i++) q[i] = 4 * uniform(&seed);
+            eng_attend_f16_avx2(q, k16, v16, n, d, 1.0f / sqrtf((float)d), scores, out16);
+            eng_attend_f32_avx2(q, k, v, n, d, 1.0f / sqrtf((float)d), scores, out32);
+            attend_reference(q, k, v, n, d, ref);
+            assert_memory_equal(out16, out32, (size_t)d * sizeof(float));
+            double err = 0, norm = 0;
+            for (int i = 0; i < d; i++) {
+                err += (out32[i] - ref[i]) * (out32[i] - ref[i]);
+                norm += ref[i] * ref[i];
+            }
+            if (!(sqrt(err / norm) < 2e-6)) fail_msg("head_dim %d, %d positions: relative error %g", d, n, sqrt(err / norm));
+            free(k16);
+            free(v16);
+            free(k);
+            free(v);
+        }
+}
+
+static int32_t argmax_scalar(const float *x, int n)
+{
+    int32_t best = 0;
+    for (int i = 1; i < n; i++)
+        if (x[i] > x[best]) best = i;
+    return best;
+}
+
+static void check_argmax(const float *x, int n)
+{
+    float max;
+    int32_t got = eng_argmax_avx2(x, n, &max), want = argmax_scalar(x, n);
+    if (got != want) fail_msg("n %d: argmax %d, scalar loop %d", n, got, want);
+    assert_memory_equal(&max, &x[want], sizeof max);
+}
+
+static void test_argmax_matches_scalar(void **state)
+{
+    (void)state;
+    if (!have_avx2()) return;
+    float x[100];
+    unsigned seed = 3;
+    for (int n = 1; n <= 100; n++) {
+        for (int i = 0; i < n; i++) x[i] = uniform(&seed);
+        check_argmax(x, n);
+        for (int i = 0; i < n; i++) x[i] = (float)((int)(8 * uniform(&seed))); /* many ties */
+        check_argmax(x, n);
+        x[n - 1] = 100.0f; /* the largest in the scalar tail */
+        check_argmax(x, n);
+        x[0] = NAN; /* x[0] NaN: nothing beats it */
+        check_argmax(x, n);
+        x[0] = -INFINITY;
+        if (n > 1) x[n / 2] = NAN; /* a NaN elsewhere is never chosen */
+        check_argmax(x, n);
+        for (int i = 0; i < n; i++) x[i] = -INFINITY;
+        check_argmax(x, n);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_single_thread_covers_all),
+        cmocka_unit_test(test_split_steals_from_the_back),
+        cmocka_unit_test(test_split_races_in_the_pool),
+        cmocka_unit_test(test_attend_matches_reference),
+        cmocka_unit_test(test_argmax_matches_scalar),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
