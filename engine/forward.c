@@ -17,11 +17,13 @@
  * the batch's activation rows (QUANT_MULTI_MAX per kernel call) while it is
  * in cache, so prefill reads each weight once per batch. The activations are
  * converted to the weight type's vec_dot_type once per matmul. With AVX2,
- * Q8_0 rows (and Q4_0/Q5_0 rows, repacked exactly as Q8_0 per row block) go
- * through eng_q8_0_tile_avx2, which repeats the Q8_0 vec_dot's operations
- * per activation: batched Q8_0 and Q5_0 logits equal decoded ones bit for
- * bit; Q4_0, whose vec_dot sums its blocks in another order, agrees up to
- * float rounding (~1e-7 on the fixtures).
+ * Q8_0 rows (and Q5_0 rows, and Q4_0 rows left in the file mapping,
+ * repacked exactly as Q8_0 per row block) go through eng_q8_0_tile_avx2,
+ * which repeats the Q8_0 vec_dot's operations per activation: batched Q8_0
+ * and Q5_0 logits equal decoded ones bit for bit. Q4_0 matrices packed at
+ * load (q4_0_packed.h: the usual case with AVX2) run their decode kernel
+ * per activation row in prefill too, so they equal decode bit for bit as
+ * well; an unpacked Q4_0 agrees up to float rounding (~1e-7).
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
@@ -43,6 +45,7 @@
 #include <string.h>
 
 #include "forward_simd.h"
+#include "q4_0_packed.h"
 #include "quant.h"
 #include "worksplit.h"
 
@@ -205,6 +208,19 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
     }
 }
 
+/* Decode's rows [r0, r1) of w against one converted activation row. */
+static void decode_rows(const eng_weight *w, int64_t r0, int64_t r1, float *out, const void *act)
+{
+    const char *rows = (const char *)w->data + (size_t)r0 * w->row_bytes;
+#if defined(__x86_64__)
+    if (w->packed) {
+        eng_q4_0_packed_rows_avx2(w->n_in, r1 - r0, out, rows, w->row_bytes, act);
+        return;
+    }
+#endif
+    quant_vec_dot_rows(w->traits, w->n_in, r1 - r0, out, rows, w->row_bytes, act);
+}
+
 /* Decode (one activation row) hands the whole range to the multi-row kernel.
  * A batch is tiled: a block of ROW_BLOCK weight rows (a few KiB, in L1)
  * meets every activation row, QUANT_MULTI_MAX at a time through
@@ -217,8 +233,17 @@ static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64
     const eng_weight *w = p->weight;
     const char *wdata = w->data;
     if (job->n_rows == 1) {
-        quant_vec_dot_rows(w->traits, w->n_in, r1 - r0, &p->out[r0], wdata + (size_t)r0 * w->row_bytes,
-                           w->row_bytes, p->act);
+        decode_rows(w, r0, r1, &p->out[r0], p->act);
+        return;
+    }
+    if (w->packed) { /* the decode kernel per activation row: batched equals decoded bit for bit */
+        for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
+            int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+            for (int b = 0; b < job->n_rows; b++) {
+                const char *act = (const char *)p->act + (size_t)b * p->act_stride;
+                decode_rows(w, rb, re, &p->out[(size_t)b * job->out_ld + rb], act);
+            }
+        }
         return;
     }
     if (p->tile) {
@@ -328,6 +353,7 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
         slm_type want = p->widen ? SLM_TYPE_F32 : w->traits->vec_dot_type;
         p->tile = tiles && want == SLM_TYPE_Q8_0 &&
                   (w->type == SLM_TYPE_Q8_0 || w->type == SLM_TYPE_Q5_0 || w->type == SLM_TYPE_Q4_0);
+        p->tile = p->tile && !w->packed; /* packed Q4_0 is read by decode_rows alone */
         converted[i] = want;
         if (want == SLM_TYPE_F32) {
             p->act = in;
@@ -716,8 +742,7 @@ static void ffn_up_task(void *arg, int ith, int nth)
         for (int i = 0; i < 2; i++) {
             const matmul_part *p = &job->mm->parts[i];
             const eng_weight *w = p->weight;
-            quant_vec_dot_rows(w->traits, w->n_in, b - a, &p->out[a], (const char *)w->data + (size_t)a * w->row_bytes,
-                               w->row_bytes, p->act);
+            decode_rows(w, a, b, &p->out[a], p->act);
         }
         for (int64_t i = a; i < b; i++) act[i] = silu(gate[i]) * up[i];
         job->to->quantize_row(act + a, job->down_act + (size_t)(a / job->to->block_size) * job->to->block_bytes,
@@ -794,9 +819,11 @@ static void ffn_block(slm_context *ctx, int layer, int n_tokens)
 static void embed(slm_context *ctx, const int32_t *tokens, int n_tokens)
 {
     const eng_weight *w = &ctx->model->tok_embd;
-    for (int b = 0; b < n_tokens; b++)
-        w->traits->dequantize_row((const char *)w->data + (size_t)tokens[b] * w->row_bytes,
-                                  ctx->x + (size_t)b * w->n_in, w->n_in);
+    for (int b = 0; b < n_tokens; b++) {
+        const char *row = (const char *)w->data + (size_t)tokens[b] * w->row_bytes;
+        if (w->packed) eng_q4_0_packed_dequantize_row((const uint8_t *)row, ctx->x + (size_t)b * w->n_in, w->n_in);
+        else w->traits->dequantize_row(row, ctx->x + (size_t)b * w->n_in, w->n_in);
+    }
 }
 
 static void output_block(slm_context *ctx, int n_tokens, float *logits_out)

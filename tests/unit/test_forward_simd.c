@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine/forward_simd.h"
+#include "engine/q4_0_packed.h"
 #include "engine/quant.h"
 #include "engine/threadpool.h"
 #include "engine/worksplit.h"
@@ -220,6 +221,68 @@ static void test_argmax_matches_scalar(void **state)
     }
 }
 
+/* ---- packed Q4_0 ------------------------------------------------------------------------- */
+
+/* Random Q4_0 rows (scales in [0.5, 1.5) x 2^-4, any codes) and Q8_0 activations. */
+static void random_q4_0(uint8_t *rows, int64_t n_rows, int64_t nb, unsigned *seed)
+{
+    for (int64_t i = 0; i < n_rows * nb; i++) {
+        uint8_t *b = rows + i * ENG_Q4_0_BLOCK_BYTES;
+        quant_f16 d = quant_f32_to_f16((1.0f + uniform(seed)) / 16);
+        b[0] = (uint8_t)(d & 0xFF);
+        b[1] = (uint8_t)(d >> 8);
+        for (int j = 0; j < 16; j++) b[2 + j] = (uint8_t)(*seed = *seed * 1103515245u + 12345u) >> 16;
+    }
+}
+
+static void test_q4_0_packed_rows(void **state)
+{
+    (void)state;
+    static const int64_t block_counts[] = {1, 2, 3, 7, 8, 9, 10, 11, 17, 18, 19, 28, 48, 600};
+    const quant_traits *q4 = quant_get_traits(SLM_TYPE_Q4_0), *q8 = quant_get_traits(SLM_TYPE_Q8_0);
+    const quant_traits *scalar = quant_traits_for(SLM_TYPE_Q4_0, QUANT_ISA_SCALAR);
+    unsigned seed = 11;
+    for (size_t c = 0; c < sizeof block_counts / sizeof block_counts[0]; c++) {
+        int64_t nb = block_counts[c], n = 32 * nb, n_rows = 5;
+        size_t row_bytes = (size_t)nb * ENG_Q4_0_BLOCK_BYTES;
+        uint8_t *rows = malloc(row_bytes * n_rows), *packed = malloc(row_bytes * n_rows), *scratch = malloc(row_bytes);
+        uint8_t *act = malloc((size_t)nb * 34);
+        float *x = malloc((size_t)n * sizeof(float)), *deq = malloc((size_t)n * sizeof(float)), *ref = malloc((size_t)n * sizeof(float));
+        float out[5];
+        random_q4_0(rows, n_rows, nb, &seed);
+        memcpy(packed, rows, row_bytes * n_rows);
+        for (int64_t i = 0; i < n; i++) x[i] = 4 * uniform(&seed);
+        q8->quantize_row(x, act, n);
+        for (int64_t r = 0; r < n_rows; r++) {
+            uint8_t *row = packed + r * row_bytes;
+            eng_q4_0_pack_row(row, nb, scratch);
+            /* lossless: the dequantized row equals the unpacked row's */
+            q4->dequantize_row(rows + r * row_bytes, ref, n);
+            eng_q4_0_packed_dequantize_row(row, deq, n);
+            assert_memory_equal(deq, ref, (size_t)n * sizeof(float));
+        }
+        if (have_avx2()) {
+#if defined(__x86_64__)
+            eng_q4_0_packed_rows_avx2(n, n_rows, out, packed, row_bytes, act);
+            for (int64_t r = 0; r < n_rows; r++) {
+                float want;
+                scalar->vec_dot(n, &want, rows + r * row_bytes, act);
+                /* integer block sums are exact; only float summation order differs */
+                if (!(fabsf(out[r] - want) <= 1e-5f * (1.0f + fabsf(want))))
+                    fail_msg("%lld blocks, row %lld: packed %.7g, scalar %.7g", (long long)nb, (long long)r, out[r], want);
+            }
+#endif
+        }
+        free(rows);
+        free(packed);
+        free(scratch);
+        free(act);
+        free(x);
+        free(deq);
+        free(ref);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_split_races_in_the_pool),
         cmocka_unit_test(test_attend_matches_reference),
         cmocka_unit_test(test_argmax_matches_scalar),
+        cmocka_unit_test(test_q4_0_packed_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
