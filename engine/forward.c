@@ -704,13 +704,25 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
 
 static float silu(float x) { return x / (1.0f + expf(-x)); }
 
+/* out[i] = silu(gate[i]) * up[i]: the AVX2 loop when the CPU has it. Prefill
+ * (whole rows) and decode (block-aligned chunks) put the same elements in
+ * the vector and scalar parts, so both compute every element alike. */
+static void silu_mul(const float *gate, const float *up, float *out, int64_t n)
+{
+    if (pick_attn_ops().avx2) {
+        eng_silu_mul_avx2(gate, up, out, (int)n);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) out[i] = silu(gate[i]) * up[i];
+}
+
 static void silu_token(slm_context *ctx, const void *arg, int b)
 {
     size_t ff = (size_t)ctx->model->hp.n_ff;
     const float *gate = ctx->ffn + (size_t)b * 2 * ff, *up = gate + ff;
     float *act = ctx->ffn_act + (size_t)b * ff;
     (void)arg;
-    for (size_t i = 0; i < ff; i++) act[i] = silu(gate[i]) * up[i];
+    silu_mul(gate, up, act, (int64_t)ff);
 }
 
 /* Decode with separate gate and up weights: one pool job computes gate and
@@ -744,7 +756,7 @@ static void ffn_up_task(void *arg, int ith, int nth)
             const eng_weight *w = p->weight;
             decode_rows(w, a, b, &p->out[a], p->act);
         }
-        for (int64_t i = a; i < b; i++) act[i] = silu(gate[i]) * up[i];
+        silu_mul(gate + a, up + a, act + a, b - a);
         job->to->quantize_row(act + a, job->down_act + (size_t)(a / job->to->block_size) * job->to->block_bytes,
                               b - a);
     }

@@ -57,6 +57,24 @@ double eng_sum_exp_avx2(const float *x, int n, float max)
     return sum;
 }
 
+/* out[i] = silu(gate[i]) * up[i], silu(x) = x * sigmoid(x). With
+ * t = exp(-|x|) (exponent <= 0, the vector exp above): sigmoid(x) = 1 / (1 + t)
+ * for x >= 0 and t / (1 + t) below, never overflowing. The n % 8 last
+ * elements use the scalar expf form. */
+void eng_silu_mul_avx2(const float *gate, const float *up, float *out, int n)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(gate + i);
+        const __m256 t = exp_nonpositive(_mm256_or_ps(x, sign)); /* exp(-|x|) */
+        const __m256 num = _mm256_blendv_ps(one, t, x);          /* sign bit of x set: t */
+        const __m256 sigmoid = _mm256_div_ps(num, _mm256_add_ps(one, t));
+        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(x, sigmoid), _mm256_loadu_ps(up + i)));
+    }
+    for (; i < n; i++) out[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
 /* The first index of the largest x[i], as the scalar loop "x[i] > x[best]"
  * picks it: NaNs are never chosen, except x[0], which nothing then beats. */
 int32_t eng_argmax_avx2(const float *x, int n, float *max_out)

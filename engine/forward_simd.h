@@ -19,6 +19,9 @@ typedef double (*eng_sum_exp_fn)(const float *x, int n, float max);
 
 double eng_sum_exp_avx2(const float *x, int n, float max);
 
+/* out[i] = silu(gate[i]) * up[i] for i < n (SwiGLU's gate). */
+void eng_silu_mul_avx2(const float *gate, const float *up, float *out, int n);
+
 /* The first index of the largest of x[0..n) (n >= 1), and that value in
  * *max_out: the same choice as the scalar loop keeping x[i] > x[best]. */
 int32_t eng_argmax_avx2(const float *x, int n, float *max_out);
