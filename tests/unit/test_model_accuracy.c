@@ -11,7 +11,8 @@
  * (decode) path equals the batched one within 1e-4 relative for F32 and 1e-3
  * for the others. The per-model table is printed. llama.cpp's logits are
  * printed for comparison only (their Q4_0/Q4_1 are known to be wrong).
- * Also: thread counts 1/2/3 agree, F16 vs F32 KV cache, context overflow and
+ * Also: thread counts 1/2/3 agree, 200 positions decode on 2 threads as
+ * batched on 1, F16 vs F32 KV cache, context overflow and
  * bad token ids are refused without changing the cache.
  */
 #include <stdarg.h>
@@ -291,6 +292,34 @@ static void test_threads_agree(void **state)
     slm_model_free(m);
 }
 
+/* 200 positions (decode reading a long cache, prefill in 16-query chunks):
+ * incremental on 2 threads equals batched on 1, F16 and F32 cache. */
+static void test_long_context_agrees(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    int32_t ids[N];
+    uint32_t seed = 99;
+    slm_model *m = load_local("tiny-llama-Q4_K_M.gguf");
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        ids[i] = (int32_t)((seed >> 8) % (uint32_t)slm_n_vocab(m));
+    }
+    for (int kv = 0; kv <= 1; kv++) {
+        run_opts batched = {1, kv ? SLM_KV_F32 : SLM_KV_F16, 0}, decoded = {2, kv ? SLM_KV_F32 : SLM_KV_F16, 1};
+        float *a = run_model(m, ids, N, &batched), *b = run_model(m, ids, N, &decoded);
+        assert_non_null(a);
+        assert_non_null(b);
+        double d = rel_rms(b, a, (size_t)N * slm_n_vocab(m));
+        printf("%d positions, %s cache: incremental 2 threads vs batched 1 thread: relRMS %.2e\n", N,
+               kv ? "F32" : "F16", d);
+        assert_true(d <= 1e-5);
+        free(a);
+        free(b);
+    }
+    slm_model_free(m);
+}
+
 /* A prompt longer than n_batch is evaluated in chunks: same logits. */
 static void test_small_batches_agree(void **state)
 {
@@ -357,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_local_fixtures),
         cmocka_unit_test(test_shared_fixtures),
         cmocka_unit_test(test_threads_agree),
+        cmocka_unit_test(test_long_context_agrees),
         cmocka_unit_test(test_small_batches_agree),
         cmocka_unit_test(test_context_overflow_and_bad_tokens),
     };
