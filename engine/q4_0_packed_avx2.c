@@ -39,10 +39,12 @@ typedef struct pair_table {
 /* Groups per table chunk (20 KiB of stack): rows longer than 64 groups
  * (16384 elements) are done in chunks, each row summing its chunks in order. */
 enum { GROUPS_PER_CHUNK = 64, PAIRS_MAX = 3 };
-/* Software prefetch distance of the weight stream. This kernel runs ~1.6x
- * faster than the unpacked one, and on the 2-core EPYC of development 4 KiB
- * ahead gave ~5-10% more decode tok/s than 2 KiB (the other kernels' 2 KiB),
- * 1 KiB and none were worse, 5-8 KiB no better. */
+/* Software prefetch of the weight stream, into L2 (T1). This kernel runs
+ * ~1.6x faster than the unpacked one; on the 2-core EPYC of development
+ * (interleaved A/B runs, 2 threads, smollm2-135m) 4 KiB ahead gave ~5-10%
+ * more decode tok/s than 2 KiB (the other kernels' distance), 1 KiB and
+ * none were worse, 5-8 KiB no better; T1 rather than T0 gave ~9% more
+ * (won 9 of 10 rounds). Two rows at a time measured slower. */
 enum { PREFETCH_BYTES = 4096 };
 
 static inline int32_t block_code_sum(const quant_block_q8_0 *y)
@@ -144,7 +146,7 @@ void eng_q4_0_packed_rows_avx2(int64_t n, int64_t n_rows, float *out, const void
             for (int64_t g = g0; g < g1; g++) {
                 const uint8_t *group = row + g * (ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES);
                 for (int off = 0; off < ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES; off += 64)
-                    _mm_prefetch((const char *)group + PREFETCH_BYTES + off, _MM_HINT_T0);
+                    _mm_prefetch((const char *)group + PREFETCH_BYTES + off, _MM_HINT_T1);
                 acc = group_step(group, &gt[g - g0], acc);
             }
             if (last_chunk) {
