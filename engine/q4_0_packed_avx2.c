@@ -12,9 +12,11 @@
  * the matching weight scales. The -8 offset of Q4_0 is subtracted as
  * 8 * sum(activation codes) per block, then one FMA per group accumulates
  * scale x int sum. Pairs left after the groups use four lanes per block.
- * Every row is computed alone (its own accumulator, the same operations
- * whatever the other rows of the call), so prefill, which calls this per
- * activation row, equals decode bit for bit.
+ * Rows go in batches of 8 whose accumulators are summed across lanes
+ * together (sum8), each row in one fixed order. Every row is computed alone
+ * (its own accumulator, the same operations whatever the other rows of the
+ * call), so prefill, which calls this per activation row, equals decode bit
+ * for bit.
  */
 #if defined(__x86_64__)
 #include "q4_0_packed.h"
@@ -126,6 +128,43 @@ static inline __m256 pair_step(const uint8_t *chunk, const pair_table *t, __m256
     return _mm256_fmadd_ps(_mm256_mul_ps(wlanes, t->scale), _mm256_cvtepi32_ps(ints), acc);
 }
 
+/* Lane sums of eight vectors, lane r of the result = the sum of vector r's
+ * lanes, each in the fixed order ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7))
+ * whatever the other seven hold. */
+static inline __m256 sum8(const __m256 *acc)
+{
+    __m256 h[8];
+    for (int r = 0; r < 8; r++) /* lanes 0-3 of row r: v0 + v4, v1 + v5, v2 + v6, v3 + v7 */
+        h[r] = _mm256_castps128_ps256(_mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1)));
+    /* rows r and r + 4 share a register: low half row r, high half row r + 4 */
+    __m256 m[4];
+    for (int r = 0; r < 4; r++) m[r] = _mm256_insertf128_ps(h[r], _mm256_castps256_ps128(h[r + 4]), 1);
+    /* per 128-bit half: (a0 + a2), (a1 + a3) for rows r, then the two added */
+    const __m256 t01 = _mm256_unpacklo_ps(m[0], m[1]), t23 = _mm256_unpacklo_ps(m[2], m[3]); /* a0 b0 a1 b1 */
+    const __m256 u01 = _mm256_unpackhi_ps(m[0], m[1]), u23 = _mm256_unpackhi_ps(m[2], m[3]); /* a2 b2 a3 b3 */
+    const __m256 s01 = _mm256_add_ps(t01, u01), s23 = _mm256_add_ps(t23, u23);             /* a0+a2 b0+b2 a1+a3 b1+b3 */
+    const __m256 lo = _mm256_shuffle_ps(s01, s23, 0x44), hi = _mm256_shuffle_ps(s01, s23, 0xEE); /* (0+2) x4 | (1+3) x4 */
+    return _mm256_add_ps(lo, hi); /* lanes: rows 0 1 2 3 | 4 5 6 7 */
+}
+
+/* One packed row's accumulator over groups [g0, g1) and, in the last chunk, the pairs. */
+static inline __m256 row_acc(const uint8_t *row, int64_t g0, int64_t g1, const group_table *gt, int last_chunk,
+                             int64_t pairs_start, int64_t pairs, const pair_table *pt)
+{
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t g = g0; g < g1; g++) {
+        const uint8_t *group = row + g * (ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES);
+        for (int off = 0; off < ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES; off += 64)
+            _mm_prefetch((const char *)group + PREFETCH_BYTES + off, _MM_HINT_T1);
+        acc = group_step(group, &gt[g - g0], acc);
+    }
+    if (last_chunk) {
+        const uint8_t *chunk = row + pairs_start * ENG_Q4_0_BLOCK_BYTES;
+        for (int64_t p = 0; p < pairs; p++) acc = pair_step(chunk + p * 2 * ENG_Q4_0_BLOCK_BYTES, &pt[p], acc);
+    }
+    return acc;
+}
+
 void eng_q4_0_packed_rows_avx2(int64_t n, int64_t n_rows, float *out, const void *rows, size_t row_bytes,
                                const void *act)
 {
@@ -135,25 +174,21 @@ void eng_q4_0_packed_rows_avx2(int64_t n, int64_t n_rows, float *out, const void
     group_table gt[GROUPS_PER_CHUNK];
     pair_table pt[PAIRS_MAX];
     for (int64_t p = 0; p < pairs; p++) build_pair(&y[pairs_start + 2 * p], &pt[p]);
-    for (int64_t r = 0; r < n_rows; r++) out[r] = 0.0f;
     for (int64_t g0 = 0; g0 < groups || (g0 == 0 && groups == 0); g0 += GROUPS_PER_CHUNK) {
         const int64_t g1 = g0 + GROUPS_PER_CHUNK < groups ? g0 + GROUPS_PER_CHUNK : groups;
         const int last_chunk = g1 == groups;
         for (int64_t g = g0; g < g1; g++) build_group(&y[g * ENG_Q4_0_GROUP], &gt[g - g0]);
-        for (int64_t r = 0; r < n_rows; r++) {
-            const uint8_t *row = (const uint8_t *)rows + (size_t)r * row_bytes;
-            __m256 acc = _mm256_setzero_ps();
-            for (int64_t g = g0; g < g1; g++) {
-                const uint8_t *group = row + g * (ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES);
-                for (int off = 0; off < ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES; off += 64)
-                    _mm_prefetch((const char *)group + PREFETCH_BYTES + off, _MM_HINT_T1);
-                acc = group_step(group, &gt[g - g0], acc);
-            }
-            if (last_chunk) {
-                const uint8_t *chunk = row + pairs_start * ENG_Q4_0_BLOCK_BYTES;
-                for (int64_t p = 0; p < pairs; p++) acc = pair_step(chunk + p * 2 * ENG_Q4_0_BLOCK_BYTES, &pt[p], acc);
-            }
-            out[r] += avx2_hsum(acc);
+        /* rows in batches of 8 whose sums are reduced together (a missing row is a zero vector) */
+        for (int64_t r0 = 0; r0 < n_rows; r0 += 8) {
+            __m256 acc[8];
+            const int count = n_rows - r0 < 8 ? (int)(n_rows - r0) : 8;
+            for (int r = 0; r < 8; r++)
+                acc[r] = r < count ? row_acc((const uint8_t *)rows + (size_t)(r0 + r) * row_bytes, g0, g1, gt,
+                                             last_chunk, pairs_start, pairs, pt)
+                                   : _mm256_setzero_ps();
+            float sums[8];
+            _mm256_storeu_ps(sums, sum8(acc));
+            for (int r = 0; r < count; r++) out[r0 + r] = g0 == 0 ? sums[r] : out[r0 + r] + sums[r];
         }
     }
     if (nb % 2) { /* a last single block, stored as a plain Q4_0 block */
