@@ -3,8 +3,12 @@
  * conversions and the public type names.
  *
  * Invariants:
- *  - The only mutable global is the detected ISA, written once under
- *    pthread_once and read-only afterwards (idempotent, thread-safe).
+ *  - The only mutable globals are the detected ISA and the resolved kernel
+ *    tables, written once under pthread_once and read-only afterwards
+ *    (idempotent, thread-safe).
+ *  - An isa's table may be sparse: an entry it leaves empty is the entry of
+ *    the next lower isa (avx512-vnni -> avx512 -> avx2 -> scalar; neon ->
+ *    scalar), taken whole, so one type's kernels always come from one set.
  *  - AVX-512 counts as supported only when the CPU has F/BW/VL/DQ and the OS
  *    saves opmask and ZMM state (XCR0 bits 1,2,5,6,7); AVX2 requires FMA and
  *    F16C as well, and OS-saved YMM state.
@@ -158,8 +162,11 @@ static quant_isa quant_isa_cap_from_env(void)
     return QUANT_ISA_COUNT;
 }
 
+static void quant_tables_resolve(void);
+
 static void quant_isa_init(void)
 {
+    quant_tables_resolve();
     quant_isa_flags = quant_detect();
     const quant_isa cap = quant_isa_cap_from_env();
     quant_isa best = QUANT_ISA_SCALAR;
@@ -191,7 +198,7 @@ quant_isa quant_best_isa(void)
 
 /* ---- tables -------------------------------------------------------------------- */
 
-static const quant_traits *quant_table_of(quant_isa isa)
+static const quant_traits *quant_table_own(quant_isa isa)
 {
     switch (isa) {
     case QUANT_ISA_SCALAR: return quant_table_scalar;
@@ -207,11 +214,40 @@ static const quant_traits *quant_table_of(quant_isa isa)
     }
 }
 
+/* The isa whose entries fill the ones an isa's own table leaves empty. */
+static quant_isa quant_isa_fallback(quant_isa isa)
+{
+    switch (isa) {
+    case QUANT_ISA_AVX512_VNNI: return QUANT_ISA_AVX512;
+    case QUANT_ISA_AVX512: return QUANT_ISA_AVX2;
+    default: return QUANT_ISA_SCALAR;
+    }
+}
+
+/* Each isa's own table with its empty entries taken, whole, from the
+ * fallback chain (built once under quant_isa_once; read-only afterwards). */
+static quant_traits quant_tables_resolved[QUANT_ISA_COUNT][SLM_TYPE_COUNT];
+
+static void quant_tables_resolve(void)
+{
+    for (int i = 0; i < QUANT_ISA_COUNT; i++) { /* fallbacks have lower indices */
+        const quant_traits *own = quant_table_own((quant_isa)i);
+        if (own == NULL) continue;
+        for (int t = 0; t < SLM_TYPE_COUNT; t++) {
+            const quant_isa from = quant_isa_fallback((quant_isa)i);
+            quant_tables_resolved[i][t] = own[t].name != NULL || i == QUANT_ISA_SCALAR ? own[t]
+                                                                                      : quant_tables_resolved[from][t];
+        }
+    }
+}
+
 const quant_traits *quant_traits_for(slm_type type, quant_isa isa)
 {
-    const quant_traits *table = quant_table_of(isa);
-    if (table == NULL || (unsigned)type >= SLM_TYPE_COUNT || table[type].name == NULL) return NULL;
-    return &table[type];
+    pthread_once(&quant_isa_once, quant_isa_init);
+    if ((unsigned)isa >= QUANT_ISA_COUNT || quant_table_own(isa) == NULL || (unsigned)type >= SLM_TYPE_COUNT)
+        return NULL;
+    const quant_traits *t = &quant_tables_resolved[isa][type];
+    return t->name != NULL ? t : NULL;
 }
 
 const quant_traits *quant_get_traits(slm_type type) { return quant_traits_for(type, quant_best_isa()); }

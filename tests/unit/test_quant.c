@@ -676,8 +676,11 @@ static void test_vec_dot_multi_equals_per_activation(void **state)
                 for (int j = 0; j < count; j++) {
                     float want;
                     t->vec_dot(n, &want, w, acts + (size_t)j * ab);
-                    /* AVX2 Q4_0 promises bit-identity (batched prefill equals decode) */
-                    const int exact = isa == QUANT_ISA_AVX2 && t->type == SLM_TYPE_Q4_0;
+                    /* AVX2 Q4_0 (which the AVX-512 tables take whole) promises
+                     * bit-identity (batched prefill equals decode) */
+                    const quant_traits *avx2_q4_0 = quant_traits_for(SLM_TYPE_Q4_0, QUANT_ISA_AVX2);
+                    const int exact = avx2_q4_0 != NULL && t->vec_dot_multi == avx2_q4_0->vec_dot_multi &&
+                                      t->type == SLM_TYPE_Q4_0;
                     const double tol = exact ? 0.0 : 2e-6 * row_magnitude(t, vt, w, acts + (size_t)j * ab, n) + 1e-30;
                     if (fabs((double)out[j * OUT_STRIDE] - want) > tol)
                         fail_msg("%s %s acts=%d act %d: multi %.9g, vec_dot %.9g", quant_isa_name((quant_isa)isa),
@@ -707,6 +710,18 @@ static void test_names_and_lookup(void **state)
     assert_int_equal(quant_get_traits(SLM_TYPE_Q6_K)->block_bytes, 210);
     assert_int_equal(quant_get_traits(SLM_TYPE_Q4_K)->vec_dot_type, SLM_TYPE_Q8_K);
     assert_int_equal(quant_get_traits(SLM_TYPE_F16)->vec_dot_type, SLM_TYPE_F32);
+#if defined(__x86_64__)
+    /* a type the AVX-512 tables do not specialise is the AVX2 entry, whole
+     * (its multi-row and multi-activation kernels included) */
+    for (int isa = QUANT_ISA_AVX512; isa <= QUANT_ISA_AVX512_VNNI; isa++) {
+        const quant_traits *q8 = quant_traits_for(SLM_TYPE_Q8_0, (quant_isa)isa);
+        const quant_traits *q8_avx2 = quant_traits_for(SLM_TYPE_Q8_0, QUANT_ISA_AVX2);
+        assert_non_null(q8_avx2->vec_dot_rows);
+        assert_memory_equal(q8, q8_avx2, sizeof *q8);
+        assert_ptr_not_equal(quant_traits_for(SLM_TYPE_F32, (quant_isa)isa)->vec_dot,
+                             quant_traits_for(SLM_TYPE_F32, QUANT_ISA_AVX2)->vec_dot);
+    }
+#endif
 }
 
 int main(void)

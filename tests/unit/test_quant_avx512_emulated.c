@@ -25,14 +25,8 @@
 #define quant_table_avx512_vnni emulated_table_avx512_vnni
 #define quant_avx512_dot_f32 emulated_dot_f32
 #define quant_avx512_dot_f16 emulated_dot_f16
-#define quant_avx512_dot_q8_0 emulated_dot_q8_0
-#define quant_avx512_dot_q4_0 emulated_dot_q4_0
-#define quant_avx512_dot_q5_0 emulated_dot_q5_0
 #define quant_avx512_dot_q4_1 emulated_dot_q4_1
 #define quant_avx512_dot_q5_1 emulated_dot_q5_1
-#define quant_avx512_dot_q4_k emulated_dot_q4_k
-#define quant_avx512_dot_q5_k emulated_dot_q5_k
-#define quant_avx512_dot_q6_k emulated_dot_q6_k
 #include "engine/quant_avx512.c"
 #pragma GCC pop_options
 
@@ -52,10 +46,11 @@ static float rng_gauss(uint64_t *s)
 }
 
 /* One type, one length: the table's vec_dot against the scalar one. */
-static void check_one(const quant_traits *table, slm_type type, int64_t n, uint64_t *seed)
+static int check_one(const quant_traits *table, slm_type type, int64_t n, uint64_t *seed)
 {
     const quant_traits *ref = quant_traits_for(type, QUANT_ISA_SCALAR);
     const quant_traits *t = &table[type];
+    if (t->name == NULL) return 0; /* not specialised: the AVX2 kernel, which test_quant checks */
     const quant_traits *vt = quant_traits_for(ref->vec_dot_type, QUANT_ISA_SCALAR);
     assert_string_equal(t->name, ref->name);
     assert_int_equal(t->vec_dot_type, ref->vec_dot_type);
@@ -84,6 +79,7 @@ static void check_one(const quant_traits *table, slm_type type, int64_t n, uint6
     free(a);
     free(wq);
     free(aq);
+    return 1;
 }
 
 static void check_table(const quant_traits *table, const char *name)
@@ -94,13 +90,17 @@ static void check_table(const quant_traits *table, const char *name)
     static const int64_t lengths32[] = { 32, 64, 96, 2048, 4064 }, lengths_k[] = { 256, 512, 2816 },
                          lengths1[] = { 7, 16, 100, 2048, 4111 };
     uint64_t seed = 0x1234567887654321ULL;
+    int checked = 0;
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
         const int bs = quant_traits_for(types[k], QUANT_ISA_SCALAR)->block_size;
         const int64_t *lengths = bs == QK_K ? lengths_k : bs == 1 ? lengths1 : lengths32;
         const int count = bs == QK_K ? 3 : 5;
-        for (int l = 0; l < count; l++) check_one(table, types[k], lengths[l], &seed);
+        int own = 0;
+        for (int l = 0; l < count; l++) own = check_one(table, types[k], lengths[l], &seed);
+        checked += own;
     }
-    print_message("%s kernels (emulated intrinsics) match scalar for 13 types\n", name);
+    assert_true(checked >= 4); /* F32, F16, Q4_1, Q5_1 at least */
+    print_message("%s kernels (emulated intrinsics) match scalar for the %d types it specialises\n", name, checked);
 }
 
 static void test_emulated_avx512(void **state)
