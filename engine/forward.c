@@ -161,6 +161,23 @@ static int tile_available(void)
     return best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON;
 }
 
+typedef void (*q8_0_tile_fn)(int n_blocks, const uint8_t *weights, const float *weight_scales, int n_acts,
+                             const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
+                             float *out, size_t out_stride);
+
+/* The widest tile this CPU runs; all give the same bits (forward_avx512.c). */
+static q8_0_tile_fn tile_kernel(void)
+{
+#if defined(__x86_64__)
+    switch (quant_best_isa()) {
+    case QUANT_ISA_AVX512_VNNI: return eng_q8_0_tile_avx512_vnni;
+    case QUANT_ISA_AVX512: return eng_q8_0_tile_avx512;
+    default: break;
+    }
+#endif
+    return eng_q8_0_tile_avx2;
+}
+
 /* The widened f16 block scales of n_rows Q8_0 rows (row_bytes apart). */
 static void q8_0_scales(const uint8_t *rows, size_t row_bytes, int n_rows, int nb, float *out, size_t out_ld)
 {
@@ -182,6 +199,7 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
     const eng_weight *w = p->weight;
     const int nb = (int)(w->n_in / QK8_0);
     const size_t row_bytes = (size_t)nb * Q8_0_BYTES;
+    const q8_0_tile_fn tile = tile_kernel();
     for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
         int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
         const uint8_t *rows = (const uint8_t *)w->data + (size_t)rb * w->row_bytes;
@@ -201,7 +219,7 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
             const float *act_scales = p->act_scales + (size_t)b * job->scale_ld;
             float *out = p->out + (size_t)b * job->out_ld;
             for (int64_t r = rb; r < re; r++)
-                eng_q8_0_tile_avx2(nb, rows + (size_t)(r - rb) * row_bytes,
+                tile(nb, rows + (size_t)(r - rb) * row_bytes,
                                    weight_scales + (size_t)(r - rb) * job->scale_ld, count, act, p->act_stride,
                                    act_scales, job->scale_ld, &out[r], job->out_ld);
         }

@@ -50,6 +50,15 @@ void eng_q8_0_tile_avx2(int n_blocks, const uint8_t *weights, const float *weigh
                         const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
                         float *out, size_t out_stride);
 
+/* The same tile in 512-bit vectors (forward_avx512.c), bit-identical to
+ * eng_q8_0_tile_avx2: maddubs + madd (AVX-512BW), or vpdpbusd (VNNI). */
+void eng_q8_0_tile_avx512(int n_blocks, const uint8_t *weights, const float *weight_scales, int n_acts,
+                          const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
+                          float *out, size_t out_stride);
+void eng_q8_0_tile_avx512_vnni(int n_blocks, const uint8_t *weights, const float *weight_scales, int n_acts,
+                               const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
+                               float *out, size_t out_stride);
+
 /* n_blocks Q5_0 blocks (22 B) rewritten as Q8_0 blocks (34 B), exactly. */
 void eng_repack_q5_0_as_q8_0_avx2(const uint8_t *x, uint8_t *y, int64_t n_blocks);
 /* n_blocks Q4_0 blocks (18 B) rewritten as Q8_0 blocks (34 B), exactly. */

@@ -12,6 +12,8 @@
  * short and odd lengths); silu(gate) * up matches float64 within 1e-6.
  * Packed Q4_0 (engine/q4_0_packed.h): packing is lossless and the AVX2
  * kernel matches the scalar Q4_0 dot for row lengths of 1..600 blocks.
+ * The 512-bit Q8_0 prefill tiles equal the AVX2 tile bit for bit (where
+ * the CPU has AVX-512; a notice says so when not).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -308,6 +310,73 @@ static void test_q4_0_packed_rows(void **state)
     }
 }
 
+/* Random Q8_0 blocks: codes over the whole int8 range (-128 too, which a
+ * file may hold) or, for activations, the quantizer's [-127, 127]. */
+static void random_q8_0(uint8_t *blocks, int nb, int activations, float *scales, unsigned *seed)
+{
+    for (int b = 0; b < nb; b++) {
+        uint8_t *block = blocks + (size_t)b * 34;
+        const float d = 0.001f + fabsf(uniform(seed)) * 0.05f;
+        const uint16_t h = quant_f32_to_f16(d);
+        memcpy(block, &h, 2);
+        scales[b] = quant_f16_to_f32(h);
+        for (int i = 0; i < 32; i++) {
+            *seed = *seed * 1103515245u + 12345u;
+            int code = (int)((*seed >> 16) % 256) - 128;
+            block[2 + i] = (uint8_t)(int8_t)(activations && code == -128 ? -127 : code);
+        }
+    }
+}
+
+/* The 512-bit prefill tiles (forward_avx512.c) give the AVX2 tile's bits for
+ * every block count (groups of 8 and tails) and activation count. */
+static void test_q8_0_tile_avx512_equals_avx2(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    if (!quant_isa_supported(QUANT_ISA_AVX512)) {
+        print_message("NOTICE: CPU without AVX-512: the 512-bit prefill tiles compiled, not executed\n");
+        return;
+    }
+    static const int block_counts[] = {1, 2, 7, 8, 9, 15, 16, 17, 18, 24, 28, 33, 152};
+    unsigned seed = 5;
+    int variants = 0;
+    for (size_t c = 0; c < sizeof block_counts / sizeof block_counts[0]; c++) {
+        const int nb = block_counts[c];
+        const size_t act_stride = (size_t)nb * 34 + 6, scale_stride = (size_t)nb + 3;
+        uint8_t *w = malloc((size_t)nb * 34), *acts = malloc(4 * act_stride);
+        float *ws = malloc((size_t)nb * sizeof(float)), *as = malloc(4 * scale_stride * sizeof(float));
+        assert_true(w && acts && ws && as);
+        random_q8_0(w, nb, 0, ws, &seed);
+        for (int k = 0; k < 4; k++) random_q8_0(acts + k * act_stride, nb, 1, as + k * scale_stride, &seed);
+        for (int n_acts = 1; n_acts <= 4; n_acts++) {
+            float want[8], got[8];
+            eng_q8_0_tile_avx2(nb, w, ws, n_acts, acts, act_stride, as, scale_stride, want, 2);
+            eng_q8_0_tile_avx512(nb, w, ws, n_acts, acts, act_stride, as, scale_stride, got, 2);
+            for (int k = 0; k < n_acts; k++)
+                if (memcmp(&got[2 * k], &want[2 * k], sizeof(float)) != 0)
+                    fail_msg("avx512 tile, %d blocks, act %d of %d: %.9g, avx2 %.9g", nb, k, n_acts, got[2 * k], want[2 * k]);
+            if (quant_isa_supported(QUANT_ISA_AVX512_VNNI)) {
+                eng_q8_0_tile_avx512_vnni(nb, w, ws, n_acts, acts, act_stride, as, scale_stride, got, 2);
+                for (int k = 0; k < n_acts; k++)
+                    if (memcmp(&got[2 * k], &want[2 * k], sizeof(float)) != 0)
+                        fail_msg("avx512-vnni tile, %d blocks, act %d of %d: %.9g, avx2 %.9g", nb, k, n_acts,
+                                 got[2 * k], want[2 * k]);
+            }
+        }
+        free(w);
+        free(acts);
+        free(ws);
+        free(as);
+    }
+    variants = quant_isa_supported(QUANT_ISA_AVX512_VNNI) ? 2 : 1;
+    print_message("512-bit prefill tiles equal the AVX2 tile bit for bit (%d variant%s executed%s)\n", variants,
+                  variants == 1 ? "" : "s", variants == 1 ? "; NOTICE: no VNNI on this CPU, the VNNI tile not executed" : "");
+#else
+    print_message("NOTICE: not an x86-64 build: no 512-bit prefill tiles\n");
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_argmax_matches_scalar),
         cmocka_unit_test(test_silu_mul_matches_reference),
         cmocka_unit_test(test_q4_0_packed_rows),
+        cmocka_unit_test(test_q8_0_tile_avx512_equals_avx2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
