@@ -18,8 +18,9 @@
  * in cache, so prefill reads each weight once per batch. The activations are
  * converted to the weight type's vec_dot_type once per matmul. With AVX2,
  * Q8_0 rows (and Q5_0 rows, and Q4_0 rows left in the file mapping,
- * repacked exactly as Q8_0 per row block) go through eng_q8_0_tile_avx2,
- * which repeats the Q8_0 vec_dot's operations per activation: batched Q8_0
+ * repacked exactly as Q8_0 per row block) go through eng_q8_0_tile_avx2 (or
+ * its 512-bit twin on AVX-512 CPUs, same bits), which repeats the Q8_0
+ * vec_dot's operations per activation: batched Q8_0
  * and Q5_0 logits equal decoded ones bit for bit. Q4_0 matrices packed at
  * load (q4_0_packed.h: the usual case with AVX2) run their decode kernel
  * per activation row in prefill too, so they equal decode bit for bit as
@@ -188,7 +189,7 @@ static void q8_0_scales(const uint8_t *rows, size_t row_bytes, int n_rows, int n
         }
 }
 
-/* The AVX2 prefill tile for Q8_0-coded rows: per block of ROW_BLOCK rows
+/* The prefill tile (AVX2, or its bit-identical 512-bit twin) for Q8_0-coded rows: per block of ROW_BLOCK rows
  * (repacked first when Q4_0 or Q5_0) the weight scales are widened once, then every
  * group of QUANT_MULTI_MAX activation rows passes over each row. Groups
  * start at fixed batch indices and each activation keeps its own
@@ -219,9 +220,8 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
             const float *act_scales = p->act_scales + (size_t)b * job->scale_ld;
             float *out = p->out + (size_t)b * job->out_ld;
             for (int64_t r = rb; r < re; r++)
-                tile(nb, rows + (size_t)(r - rb) * row_bytes,
-                                   weight_scales + (size_t)(r - rb) * job->scale_ld, count, act, p->act_stride,
-                                   act_scales, job->scale_ld, &out[r], job->out_ld);
+                tile(nb, rows + (size_t)(r - rb) * row_bytes, weight_scales + (size_t)(r - rb) * job->scale_ld, count,
+                     act, p->act_stride, act_scales, job->scale_ld, &out[r], job->out_ld);
         }
     }
 }
