@@ -52,7 +52,7 @@
 
 enum {
     ROW_BLOCK = ENG_ROW_BLOCK, /* weight rows kept hot while the batch rows stream by */
-    TAKES_PER_SHARE = 4    /* a thread's share of matmul rows is taken in this many chunks (worksplit.h) */
+    TAKES_PER_SHARE = 4    /* an owner takes at most 1/4 of its share of rows at once (worksplit.h) */
 };
 
 /* ---- per-token passes ------------------------------------------------------------ */

@@ -34,14 +34,20 @@ void eng_split_init(eng_split *split, int64_t n, int n_threads, int takes_per_sh
     }
 }
 
-/* Takes up to chunk units from share s, from the front or the back. */
+/* Takes units from share s: from the front (its owner) up to chunk, but no
+ * more than a quarter of what is left, so the owner's takes shrink to single
+ * units as its share runs out; from the back (a thief) half of what is left.
+ * Both keep the job's end ragged by about one unit instead of one chunk:
+ * when a thread runs dry, the other is never far into a big take. */
 static int take_from(eng_split_share *s, int64_t chunk, int from_back, int64_t *first, int64_t *end)
 {
     uint64_t old = atomic_load_explicit(&s->range, memory_order_relaxed);
     for (;;) {
         int64_t front = (int64_t)(old & 0xFFFFFFFFu), back = (int64_t)(old >> 32);
         if (front >= back) return 0;
-        int64_t n = back - front < chunk ? back - front : chunk;
+        int64_t left = back - front;
+        int64_t n = from_back ? (left + 1) / 2 : (left + 3) / 4;
+        if (!from_back && n > chunk) n = chunk;
         uint64_t next = from_back ? (uint64_t)front | (uint64_t)(back - n) << 32
                                   : (uint64_t)(front + n) | (uint64_t)back << 32;
         if (atomic_compare_exchange_weak_explicit(&s->range, &old, next, memory_order_relaxed,

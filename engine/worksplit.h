@@ -7,9 +7,12 @@
  * of weight rows per matrix: the hardware prefetchers keep streaming instead
  * of restarting at every chunk, and a thread knows in advance which rows it
  * will read (forward.c prefetches them). A thread whose share is used up
- * takes chunks from the back of the other shares, so a thread the scheduler
- * delays, or one that never joins the job (eng_pool_run's contract), only
- * moves its work to the others.
+ * takes half of what is left of another share, from its back, so a thread
+ * the scheduler delays, or one that never joins the job (eng_pool_run's
+ * contract), only moves its work to the others. An owner's takes shrink
+ * (at most a quarter of what is left) so that when one thread runs dry the
+ * other is about one unit from done, not one chunk: on smollm2-135m decode
+ * (151 jobs a token, ~35 us each) that tail was ~5% of the job time.
  *
  * Invariants: every unit is handed out exactly once; a share's front and
  * back meet but never cross (one 64-bit word per share holds both, updated
@@ -30,12 +33,12 @@ typedef struct eng_split_share {
 
 typedef struct eng_split {
     int n_shares;
-    int64_t chunk; /* units per take */
+    int64_t chunk; /* most units an owner takes at once */
     eng_split_share share[ENG_SPLIT_MAX_SHARES];
 } eng_split;
 
 /* Splits n units (n < 2^32) over n_threads shares of nearly equal size;
- * each take is about 1 / takes_per_share of a share. */
+ * an owner takes at most about 1 / takes_per_share of its share at once. */
 void eng_split_init(eng_split *split, int64_t n, int n_threads, int takes_per_share);
 
 /* The next units [*first, *end) for thread ith: its own share's front, or

@@ -67,17 +67,29 @@ static void test_split_steals_from_the_back(void **state)
 {
     (void)state;
     static eng_split split;
-    eng_split_init(&split, 100, 2, 5); /* shares [0, 50) and [50, 100), 10 units per take */
+    eng_split_init(&split, 100, 2, 5); /* shares [0, 50) and [50, 100), up to 10 units per take */
     int64_t first, end;
     assert_true(eng_split_take(&split, 1, &first, &end));
     assert_int_equal(first, 50);
     assert_int_equal(end, 60);
-    for (int i = 0; i < 5; i++) assert_true(eng_split_take(&split, 0, &first, &end)); /* share 0 used up */
-    assert_true(eng_split_take(&split, 0, &first, &end));
-    assert_int_equal(first, 90); /* the back of share 1 */
+    /* the owner's takes shrink to a quarter of what is left, down to 1 unit */
+    int64_t next = 0, sizes[16], n_takes = 0;
+    while (next < 50) {
+        assert_true(eng_split_take(&split, 0, &first, &end));
+        assert_int_equal(first, next);
+        int64_t left = 50 - next, n = end - first;
+        assert_true(n >= 1 && n <= 10 && n <= (left + 3) / 4);
+        sizes[n_takes++] = n;
+        next = end;
+    }
+    assert_int_equal(sizes[0], 10);
+    assert_int_equal(sizes[n_takes - 1], 1);
+    assert_true(eng_split_take(&split, 0, &first, &end)); /* share 0 used up: half of share 1's rest, from the back */
+    assert_int_equal(first, 80);
     assert_int_equal(end, 100);
     assert_true(eng_split_take(&split, 1, &first, &end));
     assert_int_equal(first, 60); /* the owner goes on from its front */
+    assert_int_equal(end, 65);  /* a quarter of the 20 left */
 }
 
 enum { RACE_UNITS = 997, RACE_JOBS = 500 };
