@@ -27,8 +27,12 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
+# The x86 ISA flags only when the compiler targets x86-64 (the *_avx*.c files
+# compile to nothing elsewhere, e.g. aarch64: tests/cross/aarch64.sh).
+ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine 2>/dev/null)),)
 AVX2_FLAGS   = -mavx2 -mfma -mf16c
 AVX512_FLAGS = -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mavx2 -mfma -mf16c
+endif
 
 ENGINE_SRC = $(wildcard engine/*.c)
 CORE_SRC   = $(wildcard devices/*.c tasks/*.c results/*.c reports/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
@@ -95,11 +99,13 @@ run: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@sh harness/make_run.sh $(BUILD)/slmbench
 
-# Every test: unit tests (plain and under ASan+UBSan), then CLI tests.
+# Every test: unit tests (plain and under ASan+UBSan), the engine's aarch64
+# build under qemu-user when its cross tools are installed, then CLI tests.
 test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) tests-bin
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" tests-bin
-	@sh tests/run_tests.sh build build-asan
+	@sh tests/cross/aarch64.sh build-aarch64
+	@sh tests/run_tests.sh build build-asan build-aarch64
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(BENCH_BIN)

@@ -159,25 +159,24 @@ static void repack_q5_0_as_q8_0(const uint8_t *x, uint8_t *y, int64_t n_blocks)
 static int tile_available(void)
 {
     quant_isa best = quant_best_isa();
-    return best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON;
+    return ENG_X86_LOOPS && best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON;
 }
 
 typedef void (*q8_0_tile_fn)(int n_blocks, const uint8_t *weights, const float *weight_scales, int n_acts,
                              const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
                              float *out, size_t out_stride);
 
+#if ENG_X86_LOOPS
 /* The widest tile this CPU runs; all give the same bits (forward_avx512.c). */
 static q8_0_tile_fn tile_kernel(void)
 {
-#if defined(__x86_64__)
     switch (quant_best_isa()) {
     case QUANT_ISA_AVX512_VNNI: return eng_q8_0_tile_avx512_vnni;
     case QUANT_ISA_AVX512: return eng_q8_0_tile_avx512;
-    default: break;
+    default: return eng_q8_0_tile_avx2;
     }
-#endif
-    return eng_q8_0_tile_avx2;
 }
+#endif
 
 /* The widened f16 block scales of n_rows Q8_0 rows (row_bytes apart). */
 static void q8_0_scales(const uint8_t *rows, size_t row_bytes, int n_rows, int nb, float *out, size_t out_ld)
@@ -194,6 +193,7 @@ static void q8_0_scales(const uint8_t *rows, size_t row_bytes, int n_rows, int n
  * group of QUANT_MULTI_MAX activation rows passes over each row. Groups
  * start at fixed batch indices and each activation keeps its own
  * accumulators, so results do not depend on the thread split. */
+#if ENG_X86_LOOPS
 static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1, void *repacked,
                               float *weight_scales)
 {
@@ -226,11 +226,13 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
     }
 }
 
+#endif /* ENG_X86_LOOPS */
+
 /* Decode's rows [r0, r1) of w against one converted activation row. */
 static void decode_rows(const eng_weight *w, int64_t r0, int64_t r1, float *out, const void *act)
 {
     const char *rows = (const char *)w->data + (size_t)r0 * w->row_bytes;
-#if defined(__x86_64__)
+#if ENG_X86_LOOPS
     if (w->packed) {
         eng_q4_0_packed_rows_avx2(w->n_in, r1 - r0, out, rows, w->row_bytes, act);
         return;
@@ -250,6 +252,8 @@ static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64
 {
     const eng_weight *w = p->weight;
     const char *wdata = w->data;
+    (void)repacked;
+    (void)weight_scales;
     if (job->n_rows == 1) {
         decode_rows(w, r0, r1, &p->out[r0], p->act);
         return;
@@ -264,10 +268,12 @@ static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64
         }
         return;
     }
+#if ENG_X86_LOOPS
     if (p->tile) {
         matmul_rows_tiled(job, p, r0, r1, repacked, weight_scales);
         return;
     }
+#endif
     const quant_traits *q8 = repack_target(w);
     const quant_traits *t = q8 ? q8 : w->traits;
     size_t row_bytes = q8 ? (size_t)(w->n_in / QK8_0) * Q8_0_BYTES : w->row_bytes;
@@ -608,8 +614,10 @@ static void axpy_scalar(float *y, float a, const float *x, int n)
 static attn_ops pick_attn_ops(void)
 {
     quant_isa best = quant_best_isa();
-    attn_ops ops = {best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON, dot_scalar};
+    attn_ops ops = {ENG_X86_LOOPS && best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON, dot_scalar};
+#if ENG_X86_LOOPS
     if (ops.avx2) ops.dot = eng_dot_f32_avx2;
+#endif
     return ops;
 }
 
@@ -619,22 +627,29 @@ static void attend(const float *q, const float *k32, const float *v32, const uin
                    int n_visible, int head_dim, float *scores, float *out, const attn_ops *ops)
 {
     float scale = 1.0f / sqrtf((float)head_dim);
+    (void)k16;
+    (void)v16;
+#if ENG_X86_LOOPS
     if (ops->avx2 && head_dim % 8 == 0) {
         if (k16) eng_attend_f16_avx2(q, k16, v16, n_visible, head_dim, scale, scores, out);
         else eng_attend_f32_avx2(q, k32, v32, n_visible, head_dim, scale, scores, out);
         return;
     }
-    for (int t = 0; t < n_visible; t++) {
-        size_t off = (size_t)t * head_dim;
-        scores[t] = (k16 ? eng_dot_f16_avx2(k16 + off, q, head_dim) : ops->dot(k32 + off, q, head_dim)) * scale;
-    }
+    if (k16) {
+        for (int t = 0; t < n_visible; t++) scores[t] = eng_dot_f16_avx2(k16 + (size_t)t * head_dim, q, head_dim) * scale;
+    } else
+#endif
+        for (int t = 0; t < n_visible; t++) scores[t] = ops->dot(k32 + (size_t)t * head_dim, q, head_dim) * scale;
     softmax(scores, n_visible);
     memset(out, 0, (size_t)head_dim * sizeof(float));
     for (int t = 0; t < n_visible; t++) {
         size_t off = (size_t)t * head_dim;
+#if ENG_X86_LOOPS
         if (v16) eng_axpy_f16_avx2(out, scores[t], v16 + off, head_dim);
         else if (ops->avx2) eng_axpy_avx2(out, scores[t], v32 + off, head_dim);
-        else axpy_scalar(out, scores[t], v32 + off, head_dim);
+        else
+#endif
+            axpy_scalar(out, scores[t], v32 + off, head_dim);
     }
 }
 
@@ -733,10 +748,12 @@ static float silu(float x) { return x / (1.0f + expf(-x)); }
  * the vector and scalar parts, so both compute every element alike. */
 static void silu_mul(const float *gate, const float *up, float *out, int64_t n)
 {
+#if ENG_X86_LOOPS
     if (pick_attn_ops().avx2) {
         eng_silu_mul_avx2(gate, up, out, (int)n);
         return;
     }
+#endif
     for (int64_t i = 0; i < n; i++) out[i] = silu(gate[i]) * up[i];
 }
 

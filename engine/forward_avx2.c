@@ -7,6 +7,7 @@
  * quant_isa_supported at context creation).
  * Invariant: same result as the scalar loop up to float rounding (FMA).
  */
+#if defined(__x86_64__)
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
@@ -407,3 +408,5 @@ void eng_repack_q4_0_as_q8_0_avx2(const uint8_t *x, uint8_t *y, int64_t n_blocks
         _mm256_storeu_si256((__m256i *)(y + 2), _mm256_sub_epi8(nibbles, _mm256_set1_epi8(8)));
     }
 }
+
+#endif /* __x86_64__ */

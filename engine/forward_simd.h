@@ -9,6 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The loops below exist in x86-64 builds only (forward_avx2.c and
+ * forward_avx512.c compile to nothing elsewhere); callers test
+ * ENG_X86_LOOPS before naming them, and at run time also the CPU. */
+#if defined(__x86_64__)
+#define ENG_X86_LOOPS 1
+#else
+#define ENG_X86_LOOPS 0
+#endif
+
 /* y[i] += a * x[i] for i < n. */
 typedef void (*eng_axpy_fn)(float *y, float a, const float *x, int n);
 
