@@ -156,12 +156,6 @@ static void repack_q5_0_as_q8_0(const uint8_t *x, uint8_t *y, int64_t n_blocks)
     }
 }
 
-static int tile_available(void)
-{
-    quant_isa best = quant_best_isa();
-    return ENG_X86_LOOPS && best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON;
-}
-
 typedef void (*q8_0_tile_fn)(int n_blocks, const uint8_t *weights, const float *weight_scales, int n_acts,
                              const uint8_t *acts, size_t act_stride, const float *act_scales, size_t scale_stride,
                              float *out, size_t out_stride);
@@ -369,7 +363,7 @@ static void convert_token(slm_context *ctx, const void *arg, int b)
 static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, size_t in_ld)
 {
     slm_type converted[ENG_ACT_SLOTS];
-    int tiles = job->n_rows > 1 && tile_available();
+    int tiles = job->n_rows > 1 && eng_avx2_loops_usable();
     for (int i = 0; i < job->n_parts; i++) {
         matmul_part *p = &job->parts[i];
         const eng_weight *w = p->weight;
@@ -613,8 +607,7 @@ static void axpy_scalar(float *y, float a, const float *x, int n)
 
 static attn_ops pick_attn_ops(void)
 {
-    quant_isa best = quant_best_isa();
-    attn_ops ops = {ENG_X86_LOOPS && best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON, dot_scalar};
+    attn_ops ops = {eng_avx2_loops_usable(), dot_scalar};
 #if ENG_X86_LOOPS
     if (ops.avx2) ops.dot = eng_dot_f32_avx2;
 #endif

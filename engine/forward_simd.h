@@ -9,14 +9,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quant.h"
+
 /* The loops below exist in x86-64 builds only (forward_avx2.c and
  * forward_avx512.c compile to nothing elsewhere); callers test
- * ENG_X86_LOOPS before naming them, and at run time also the CPU. */
+ * ENG_X86_LOOPS before naming them, and eng_avx2_loops_usable() at run time. */
 #if defined(__x86_64__)
 #define ENG_X86_LOOPS 1
 #else
 #define ENG_X86_LOOPS 0
 #endif
+
+/* Whether this build and CPU run the AVX2 loops (and the AVX2-only packed
+ * Q4_0 kernel): the same choice as the kernels' (quant_best_isa). */
+static inline int eng_avx2_loops_usable(void)
+{
+    quant_isa best = quant_best_isa();
+    return ENG_X86_LOOPS && best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON;
+}
 
 /* y[i] += a * x[i] for i < n. */
 typedef void (*eng_axpy_fn)(float *y, float a, const float *x, int n);

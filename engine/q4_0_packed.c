@@ -6,17 +6,10 @@
 
 #include <string.h>
 
+#include "forward_simd.h"
 #include "quant.h"
 
-int eng_q4_0_packing_wanted(void)
-{
-#if defined(__x86_64__)
-    quant_isa best = quant_best_isa();
-    return best >= QUANT_ISA_AVX2 && best != QUANT_ISA_NEON;
-#else
-    return 0;
-#endif
-}
+int eng_q4_0_packing_wanted(void) { return eng_avx2_loops_usable(); }
 
 /* Size (blocks) of the chunk that starts at block b of a row of nb. */
 static int64_t chunk_blocks(int64_t nb, int64_t b)

@@ -105,20 +105,11 @@ static double sum_exp_scalar(const float *x, int n, float max)
 
 /* log softmax(logits)[id], given the maximum logit: runs every decoded token
  * over the whole vocabulary, so it uses the AVX2 exponential when it can. */
-#if ENG_X86_LOOPS
-static int use_avx2(void)
-{
-    quant_isa isa = quant_best_isa();
-    return isa >= QUANT_ISA_AVX2 && isa != QUANT_ISA_NEON;
-}
-#endif
-
 static float log_softmax_at(const float *logits, int n, int32_t id, float max)
 {
-#if ENG_X86_LOOPS
-    eng_sum_exp_fn sum_exp = use_avx2() ? eng_sum_exp_avx2 : sum_exp_scalar;
-#else
     eng_sum_exp_fn sum_exp = sum_exp_scalar;
+#if ENG_X86_LOOPS
+    if (eng_avx2_loops_usable()) sum_exp = eng_sum_exp_avx2;
 #endif
     return (float)((double)(logits[id] - max) - log(sum_exp(logits, n, max)));
 }
@@ -288,7 +279,7 @@ int32_t slm_sampler_sample(slm_sampler *s, const float *logits, const int32_t *h
     int32_t chosen;
     int penalise = s->params.repeat_penalty != 1.0f && n_history > 0 && s->params.repeat_last_n > 0;
 #if ENG_X86_LOOPS
-    if (s->params.temperature <= 0.0f && !penalise && use_avx2()) {
+    if (s->params.temperature <= 0.0f && !penalise && eng_avx2_loops_usable()) {
         float max; /* greedy decode: one vector pass finds both the token and the max for its logprob */
         chosen = eng_argmax_avx2(logits, s->n_vocab, &max);
         if (logprob_out) *logprob_out = log_softmax_at(logits, s->n_vocab, chosen, max);

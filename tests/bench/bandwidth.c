@@ -87,6 +87,9 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Bytes each reader streams: an equal share, whole 128-byte steps. */
+static size_t slice_bytes(size_t bytes, int n_threads) { return bytes / (size_t)n_threads / 128 * 128; }
+
 /* One pass with n_threads readers; returns GB/s (1e9 bytes per second). */
 static double one_pass(const uint8_t *buf, size_t bytes, int n_threads, uint64_t *sink)
 {
@@ -94,7 +97,7 @@ static double one_pass(const uint8_t *buf, size_t bytes, int n_threads, uint64_t
     slice sl[64];
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, (unsigned)n_threads + 1);
-    size_t per = bytes / (size_t)n_threads / 128 * 128;
+    size_t per = slice_bytes(bytes, n_threads);
     for (int i = 0; i < n_threads; i++) {
         sl[i] = (slice){buf + (size_t)i * per, per, 0, &start};
         pthread_create(&th[i], NULL, reader, &sl[i]);
@@ -154,7 +157,7 @@ int main(int argc, char **argv)
     int done = 0;
     while (done < MAX_PASSES && (done < passes || elapsed < seconds)) {
         gbs[done] = one_pass(buf, bytes, n_threads, &sink);
-        bytes_read += (double)(bytes / (size_t)n_threads / 128 * 128) * n_threads;
+        bytes_read += (double)slice_bytes(bytes, n_threads) * n_threads;
         elapsed = now_s() - t0;
         done++;
     }
