@@ -107,7 +107,7 @@ static int alloc_buffers(slm_context *ctx)
         eng_thread_scratch *s = &ctx->thread_scratch[i];
         s->keys = alloc_zeroed((size_t)ctx->n_ctx * hd * sizeof(float), &failed);
         s->values = alloc_zeroed((size_t)ctx->n_ctx * hd * sizeof(float), &failed);
-        s->scores = alloc_zeroed((size_t)ctx->n_ctx * sizeof(float), &failed);
+        s->scores = alloc_zeroed((size_t)ctx->n_ctx * (hp->n_head / hp->n_head_kv) * sizeof(float), &failed);
         s->weight_row = alloc_zeroed((size_t)ctx->max_in * sizeof(float), &failed);
         s->weight_scales = alloc_zeroed((size_t)ENG_ROW_BLOCK * ctx->scale_ld * sizeof(float), &failed);
         s->repacked = alloc_zeroed((size_t)ENG_ROW_BLOCK * ((size_t)ctx->max_in / 32 + 1) * 34, &failed);

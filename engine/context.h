@@ -27,7 +27,7 @@ enum { ENG_ROW_BLOCK = 16 };  /* weight rows a batched matmul keeps hot while th
 typedef struct eng_thread_scratch {
     float *keys;    /* [n_ctx][head_dim] one head's keys in F32 */
     float *values;  /* [n_ctx][head_dim] */
-    float *scores;  /* [n_ctx] */
+    float *scores;  /* [n_head / n_head_kv][n_ctx]: one GQA group's scores */
     float *weight_row; /* [max_in]: one F16/BF16 weight row widened to F32 */
     void *repacked;    /* ENG_ROW_BLOCK rows of max_in elements as Q8_0 (batched Q5_0 matmul) */
     float *weight_scales; /* [ENG_ROW_BLOCK][scale_ld]: their Q8_0 block scales widened */

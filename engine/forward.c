@@ -28,9 +28,10 @@
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
- * Attention hands heads out to threads (whole GQA groups when there are
- * enough, so heads sharing a kv head convert its F16 cache once; in prefill,
- * a GQA group x a chunk of queries). Matmul rows and attention items are
+ * Attention hands runs of heads of one GQA group out to threads (decode:
+ * groups, or pieces of them when groups are fewer than two a thread; the
+ * heads of a run read their kv head once, together; in prefill, a GQA group
+ * x a chunk of queries). Matmul rows and attention items are
  * handed out as contiguous per-thread shares with stealing (worksplit.h):
  * each thread streams one run of rows per weight, and heads next to each
  * other (sharing a kv head) tend to land on one thread; see eng_pool_run's
@@ -549,7 +550,8 @@ typedef struct attention_job {
     slm_context *ctx;
     int layer, n_tokens;
     size_t qkv_ld;
-    int heads_per_item;    /* a whole GQA group when there are enough groups */
+    int pieces;            /* items per GQA group: runs of heads_per_item heads (the last may be shorter) */
+    int heads_per_item;
     int query_chunk;       /* queries per item: the whole batch for decode, ATTN_QUERY_CHUNK for prefill */
     eng_split split;       /* items */
 } attention_job;
@@ -646,8 +648,33 @@ static void attend(const float *q, const float *k32, const float *v32, const uin
     }
 }
 
-/* Items (decode: a GQA group of heads, or single heads when groups are fewer
- * than threads; prefill: a GQA group x a chunk of queries) are taken one at
+/* Heads [h0, h1) of kv head kv for queries [q0, q1), straight on the F16
+ * cache (AVX2): the heads of one run together, so its keys and values are
+ * read from memory once while all of them compute. */
+static void attend_run_f16(slm_context *ctx, const attention_job *job, int kv, int h0, int h1, int q0, int q1,
+                           float *scores, const attn_ops *ops)
+{
+    const eng_hparams *hp = &ctx->model->hp;
+    const int hd = hp->head_dim, n_q = hp->n_head * hd;
+    const uint16_t *k16 = (const uint16_t *)ctx->k_cache + cache_offset(ctx, job->layer, kv, 0);
+    const uint16_t *v16 = (const uint16_t *)ctx->v_cache + cache_offset(ctx, job->layer, kv, 0);
+    for (int b = q0; b < q1; b++) {
+        const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h0 * hd;
+        float *out = ctx->att + (size_t)b * n_q + (size_t)h0 * hd;
+        int n_visible = ctx->n_past + b + 1;
+#if ENG_X86_LOOPS
+        if (hd % 8 == 0) {
+            eng_attend_heads_f16_avx2(q, h1 - h0, k16, v16, n_visible, hd, 1.0f / sqrtf((float)hd), scores, out);
+            continue;
+        }
+#endif
+        for (int h = 0; h < h1 - h0; h++)
+            attend(q + (size_t)h * hd, NULL, NULL, k16, v16, n_visible, hd, scores, out + (size_t)h * hd, ops);
+    }
+}
+
+/* Items are runs of heads of one GQA group (decode: a piece of a group,
+ * decode_pieces; prefill: a whole group x a chunk of queries), taken one at
  * a time from contiguous per-thread shares (worksplit.h), so consecutive
  * items of one group, which read the same kv head, mostly run on one thread
  * (its cache, or its F16 widening, is reused). Every query is computed the
@@ -665,38 +692,45 @@ static void attention_task(void *arg, int ith, int nth)
     int direct = ops.avx2 && ctx->params.kv_type == SLM_KV_F16 && job->n_tokens <= DIRECT_F16_MAX_QUERIES;
     int cached_kv = -1;
     const float *k32 = NULL, *v32 = NULL;
-    const uint16_t *k16 = NULL, *v16 = NULL;
     int64_t next = 0, end = 0;
     (void)nth;
     for (;;) {
         if (next >= end && !eng_split_take(&job->split, ith, &next, &end)) break;
         int item = (int)next++;
-        int heads = item / n_chunks, chunk = n_chunks - 1 - item % n_chunks; /* longest rows first */
+        int run = item / n_chunks, chunk = n_chunks - 1 - item % n_chunks; /* longest rows first */
+        int kv = run / job->pieces, h0 = kv * group + run % job->pieces * job->heads_per_item;
+        int h1 = h0 + job->heads_per_item < (kv + 1) * group ? h0 + job->heads_per_item : (kv + 1) * group;
         int q0 = chunk * job->query_chunk;
         int q1 = q0 + job->query_chunk < job->n_tokens ? q0 + job->query_chunk : job->n_tokens;
-        for (int h = heads * job->heads_per_item; h < (heads + 1) * job->heads_per_item; h++) {
-            int kv = h / group;
-            if (kv != cached_kv && direct) {
-                k16 = (const uint16_t *)ctx->k_cache + cache_offset(ctx, job->layer, kv, 0);
-                v16 = (const uint16_t *)ctx->v_cache + cache_offset(ctx, job->layer, kv, 0);
-            } else if (kv != cached_kv) {
-                k32 = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
-                v32 = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
-            }
+        if (direct) {
+            attend_run_f16(ctx, job, kv, h0, h1, q0, q1, s->scores, &ops);
+            continue;
+        }
+        if (kv != cached_kv) {
+            k32 = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
+            v32 = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
             cached_kv = kv;
+        }
+        for (int h = h0; h < h1; h++)
             for (int b = q0; b < q1; b++) {
                 const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
                 float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
-                attend(q, k32, v32, k16, v16, ctx->n_past + b + 1, hp->head_dim, s->scores, out, &ops);
+                attend(q, k32, v32, NULL, NULL, ctx->n_past + b + 1, hp->head_dim, s->scores, out, &ops);
             }
-        }
     }
 }
 
-/* Whether attention reads an F16 cache without converting it (few queries). */
-static int reads_f16_directly(const slm_context *ctx, int n_tokens)
+/* Pieces each GQA group of a decode step is cut into: the fewest that give
+ * every thread about two items. A piece's heads read their kv head once
+ * (straight from the F16 cache, or converted once), so fewer, larger pieces
+ * read less; two items a thread let the split even out (smollm2-135m, 3
+ * groups of 3 heads on 2 threads: pieces of 2 + 1 heads, 5/4 heads and 2/2
+ * kv reads a thread, where whole groups would give 6/3 heads). */
+static int decode_pieces(int n_head_kv, int group, int n_threads)
 {
-    return pick_attn_ops().avx2 && ctx->params.kv_type == SLM_KV_F16 && n_tokens <= DIRECT_F16_MAX_QUERIES;
+    int pieces = 1;
+    while (pieces < group && n_head_kv * pieces < 2 * n_threads) pieces++;
+    return pieces;
 }
 
 /* ---- blocks ------------------------------------------------------------------------------ */
@@ -719,16 +753,17 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
     }
     qkv_pass qp = {l, layer, qkv_ld};
     for_each_token(ctx, qkv_finish_token, &qp, n_tokens);
-    attention_job job = {ctx, layer, n_tokens, qkv_ld, 1, n_tokens, {0}};
+    int group = hp->n_head / hp->n_head_kv, n_chunks = 1;
+    attention_job job = {ctx, layer, n_tokens, qkv_ld, 1, group, n_tokens, {0}};
     if (n_tokens > ATTN_QUERY_CHUNK) {
-        job.heads_per_item = hp->n_head / hp->n_head_kv;
         job.query_chunk = ATTN_QUERY_CHUNK;
-    } else if (hp->n_head_kv >= eng_pool_size(ctx->pool) && !reads_f16_directly(ctx, n_tokens)) {
-        /* whole groups convert their kv head once; read directly, single
-         * heads balance better (9 heads on 2 threads: 5/4, 3 groups: 6/3) */
-        job.heads_per_item = hp->n_head / hp->n_head_kv;
+        n_chunks = (n_tokens + ATTN_QUERY_CHUNK - 1) / ATTN_QUERY_CHUNK;
+    } else {
+        int pieces = decode_pieces(hp->n_head_kv, group, eng_pool_size(ctx->pool));
+        job.heads_per_item = (group + pieces - 1) / pieces;
+        job.pieces = (group + job.heads_per_item - 1) / job.heads_per_item; /* none left empty */
     }
-    int n_items = hp->n_head / job.heads_per_item * ((n_tokens + job.query_chunk - 1) / job.query_chunk);
+    int n_items = hp->n_head_kv * job.pieces * n_chunks;
     eng_split_init(&job.split, n_items, eng_pool_size(ctx->pool), n_items);
     eng_pool_run(ctx->pool, attention_task, &job);
     matmul1(ctx, &l->wo, ctx->att, (size_t)n_q, ctx->xb2, e, n_tokens);

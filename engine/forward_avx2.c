@@ -179,10 +179,15 @@ static inline float attn_hsum(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* scores[t] = scale * q . k[t] for t < n. Eight positions at a time, each
- * with its own accumulator (independent FMA chains), reduced together. */
-static inline __attribute__((always_inline)) void attn_scores(const float *q, const void *k, const void *v, int n,
-                                                              int head_dim, float scale, float *scores, int half)
+/* scores[g * n + t] = scale * q[g] . k[t] for the n_heads query heads g
+ * (head_dim floats apart) and t < n. Eight positions at a time, each with
+ * its own accumulator (independent FMA chains), reduced together; every
+ * head of a GQA group is scored while the block of keys is in L1, so the
+ * keys come from memory once and the group's arithmetic overlaps their
+ * arrival. Each head's operations do not depend on n_heads. */
+static inline __attribute__((always_inline)) void attn_scores(const float *q, int n_heads, const void *k,
+                                                              const void *v, int n, int head_dim, float scale,
+                                                              float *scores, int half)
 {
     const __m256 vscale = _mm256_set1_ps(scale);
     const size_t row_bytes = (size_t)head_dim * (half ? 2 : 4);
@@ -195,24 +200,29 @@ static inline __attribute__((always_inline)) void attn_scores(const float *q, co
             _mm_prefetch((const char *)k + (size_t)(t + 16) * row_bytes + off, _MM_HINT_T0);
             _mm_prefetch((const char *)v + (size_t)t * row_bytes + off, _MM_HINT_T1);
         }
-        __m256 acc[8];
-        ATTN_UNROLL
-        for (int p = 0; p < 8; p++) acc[p] = _mm256_setzero_ps();
-        for (int d = 0; d < head_dim; d += 8) {
-            const __m256 qv = _mm256_loadu_ps(q + d);
+        for (int g = 0; g < n_heads; g++) {
+            const float *qg = q + (size_t)g * head_dim;
+            __m256 acc[8];
             ATTN_UNROLL
-        for (int p = 0; p < 8; p++)
-                acc[p] = _mm256_fmadd_ps(attn_load8(k, (size_t)(t + p) * head_dim + d, half), qv, acc[p]);
+            for (int p = 0; p < 8; p++) acc[p] = _mm256_setzero_ps();
+            for (int d = 0; d < head_dim; d += 8) {
+                const __m256 qv = _mm256_loadu_ps(qg + d);
+                ATTN_UNROLL
+                for (int p = 0; p < 8; p++)
+                    acc[p] = _mm256_fmadd_ps(attn_load8(k, (size_t)(t + p) * head_dim + d, half), qv, acc[p]);
+            }
+            __m256 sums = attn_reduce8(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]);
+            _mm256_storeu_ps(scores + (size_t)g * n + t, _mm256_mul_ps(sums, vscale));
         }
-        __m256 sums = attn_reduce8(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]);
-        _mm256_storeu_ps(scores + t, _mm256_mul_ps(sums, vscale));
     }
-    for (; t < n; t++) {
-        __m256 acc = _mm256_setzero_ps();
-        for (int d = 0; d < head_dim; d += 8)
-            acc = _mm256_fmadd_ps(attn_load8(k, (size_t)t * head_dim + d, half), _mm256_loadu_ps(q + d), acc);
-        scores[t] = attn_hsum(acc) * scale;
-    }
+    for (; t < n; t++)
+        for (int g = 0; g < n_heads; g++) {
+            const float *qg = q + (size_t)g * head_dim;
+            __m256 acc = _mm256_setzero_ps();
+            for (int d = 0; d < head_dim; d += 8)
+                acc = _mm256_fmadd_ps(attn_load8(k, (size_t)t * head_dim + d, half), _mm256_loadu_ps(qg + d), acc);
+            scores[(size_t)g * n + t] = attn_hsum(acc) * scale;
+        }
 }
 
 /* scores[t] = exp(scores[t] - max) / sum for t < n. */
@@ -243,55 +253,84 @@ static void attn_softmax(float *scores, int n)
     for (; t < n; t++) scores[t] *= 1.0f / sum;
 }
 
-/* out[d0 .. d0 + 8 * NJ) = sum over t of w[t] * v[t][d0 ..]: NJ accumulators
- * stay in registers across all positions. */
-static inline __attribute__((always_inline)) void attn_values_tile(const float *w, const void *v, int n, int head_dim,
-                                                                   int d0, float *out, int half, const int NJ)
+/* out[d0 .. d0 + 8 * NJ) += sum over t in [t0, t1) of w[t] * v[t][d0 ..]
+ * (out starts from zero when t0 == 0): NJ accumulators in registers over
+ * the range. Reloading them between ranges is exact, so any split of the
+ * positions gives the bits of one pass over all of them. */
+static inline __attribute__((always_inline)) void attn_values_tile(const float *w, const void *v, int t0, int t1,
+                                                                   int head_dim, int d0, float *out, int half,
+                                                                   const int NJ)
 {
     __m256 acc[8];
     ATTN_UNROLL
-    for (int j = 0; j < NJ; j++) acc[j] = _mm256_setzero_ps();
-    for (int t = 0; t < n; t++) {
+    for (int j = 0; j < NJ; j++) acc[j] = t0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(out + d0 + 8 * j);
+    for (int t = t0; t < t1; t++) {
         const __m256 wt = _mm256_broadcast_ss(w + t);
         ATTN_UNROLL
-    for (int j = 0; j < NJ; j++)
+        for (int j = 0; j < NJ; j++)
             acc[j] = _mm256_fmadd_ps(wt, attn_load8(v, (size_t)t * head_dim + d0 + 8 * j, half), acc[j]);
     }
     ATTN_UNROLL
     for (int j = 0; j < NJ; j++) _mm256_storeu_ps(out + d0 + 8 * j, acc[j]);
 }
 
-static inline __attribute__((always_inline)) void attn_values(const float *w, const void *v, int n, int head_dim,
-                                                              float *out, int half)
+static inline __attribute__((always_inline)) void attn_values_range(const float *w, const void *v, int t0, int t1,
+                                                                    int head_dim, float *out, int half)
 {
     int d0 = 0;
-    for (; d0 + 64 <= head_dim; d0 += 64) attn_values_tile(w, v, n, head_dim, d0, out, half, 8);
+    for (; d0 + 64 <= head_dim; d0 += 64) attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 8);
     switch ((head_dim - d0) / 8) {
-    case 1: attn_values_tile(w, v, n, head_dim, d0, out, half, 1); break;
-    case 2: attn_values_tile(w, v, n, head_dim, d0, out, half, 2); break;
-    case 3: attn_values_tile(w, v, n, head_dim, d0, out, half, 3); break;
-    case 4: attn_values_tile(w, v, n, head_dim, d0, out, half, 4); break;
-    case 5: attn_values_tile(w, v, n, head_dim, d0, out, half, 5); break;
-    case 6: attn_values_tile(w, v, n, head_dim, d0, out, half, 6); break;
-    case 7: attn_values_tile(w, v, n, head_dim, d0, out, half, 7); break;
+    case 1: attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 1); break;
+    case 2: attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 2); break;
+    case 3: attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 3); break;
+    case 4: attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 4); break;
+    case 5: attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 5); break;
+    case 6: attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 6); break;
+    case 7: attn_values_tile(w, v, t0, t1, head_dim, d0, out, half, 7); break;
     default: break;
     }
+}
+
+/* Positions whose values (4 KiB of F16 at head_dim 64) stay in L1 while
+ * every head of the group adds them in. */
+enum { VALUE_BLOCK = 32 };
+
+/* out[g] = sum over t < n of w[g * n + t] * v[t] for the n_heads heads. */
+static inline __attribute__((always_inline)) void attn_values(const float *w, int n_heads, const void *v, int n,
+                                                              int head_dim, float *out, int half)
+{
+    for (int t0 = 0; t0 < n; t0 += VALUE_BLOCK) {
+        const int t1 = t0 + VALUE_BLOCK < n ? t0 + VALUE_BLOCK : n;
+        for (int g = 0; g < n_heads; g++)
+            attn_values_range(w + (size_t)g * n, v, t0, t1, head_dim, out + (size_t)g * head_dim, half);
+    }
+}
+
+static inline __attribute__((always_inline)) void attend_heads(const float *q, int n_heads, const void *k,
+                                                               const void *v, int n, int head_dim, float scale,
+                                                               float *scores, float *out, int half)
+{
+    attn_scores(q, n_heads, k, v, n, head_dim, scale, scores, half);
+    for (int g = 0; g < n_heads; g++) attn_softmax(scores + (size_t)g * n, n);
+    attn_values(scores, n_heads, v, n, head_dim, out, half);
 }
 
 void eng_attend_f16_avx2(const float *q, const uint16_t *k, const uint16_t *v, int n, int head_dim, float scale,
                          float *scores, float *out)
 {
-    attn_scores(q, k, v, n, head_dim, scale, scores, 1);
-    attn_softmax(scores, n);
-    attn_values(scores, v, n, head_dim, out, 1);
+    attend_heads(q, 1, k, v, n, head_dim, scale, scores, out, 1);
 }
 
 void eng_attend_f32_avx2(const float *q, const float *k, const float *v, int n, int head_dim, float scale,
                          float *scores, float *out)
 {
-    attn_scores(q, k, v, n, head_dim, scale, scores, 0);
-    attn_softmax(scores, n);
-    attn_values(scores, v, n, head_dim, out, 0);
+    attend_heads(q, 1, k, v, n, head_dim, scale, scores, out, 0);
+}
+
+void eng_attend_heads_f16_avx2(const float *q, int n_heads, const uint16_t *k, const uint16_t *v, int n,
+                               int head_dim, float scale, float *scores, float *out)
+{
+    attend_heads(q, n_heads, k, v, n, head_dim, scale, scores, out, 1);
 }
 
 /* ---- prefill matmul tile: one Q8_0 weight row . up to 4 Q8_0 activation rows ---- */

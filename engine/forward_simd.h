@@ -59,6 +59,12 @@ void eng_attend_f16_avx2(const float *q, const uint16_t *k, const uint16_t *v, i
                          float *scores, float *out);
 void eng_attend_f32_avx2(const float *q, const float *k, const float *v, int n, int head_dim, float scale,
                          float *scores, float *out);
+/* The same for n_heads query heads sharing the kv head (a GQA group, or
+ * part of one): q and out hold the heads head_dim floats apart, scores has
+ * room for n_heads * n floats. Each head gets the bits eng_attend_f16_avx2
+ * gives it alone, and the keys and values are read from memory once. */
+void eng_attend_heads_f16_avx2(const float *q, int n_heads, const uint16_t *k, const uint16_t *v, int n,
+                               int head_dim, float scale, float *scores, float *out);
 
 /* Prefill tile: out[k * out_stride] = (one weight row of n_blocks Q8_0
  * blocks) . (activation row k, Q8_0, act_stride bytes apart) for k < n_acts

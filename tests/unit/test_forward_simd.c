@@ -160,6 +160,43 @@ static void attend_reference(const float *q, const float *k, const float *v, int
     free(s);
 }
 
+/* A run of heads sharing one kv head gives each head the bits it gets alone. */
+static void test_attend_heads_equal_single_heads(void **state)
+{
+    (void)state;
+    if (!have_avx2()) return;
+    static const int dims[] = {8, 64, 72, 128};
+    static const int lengths[] = {1, 7, 8, 9, 31, 32, 33, 161};
+    static const int groups[] = {1, 2, 3, 7};
+    unsigned seed = 11;
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
+        for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++)
+            for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
+                int d = dims[di], n = lengths[li], g = groups[gi];
+                size_t cells = (size_t)n * d;
+                uint16_t *k16 = malloc(cells * 2), *v16 = malloc(cells * 2);
+                float *q = malloc((size_t)g * d * 4), *together = malloc((size_t)g * d * 4);
+                float *alone = malloc((size_t)d * 4), *scores = malloc((size_t)g * n * 4);
+                for (size_t i = 0; i < cells; i++) {
+                    k16[i] = quant_f32_to_f16(4 * uniform(&seed));
+                    v16[i] = quant_f32_to_f16(uniform(&seed));
+                }
+                for (int i = 0; i < g * d; i++) q[i] = 4 * uniform(&seed);
+                eng_attend_heads_f16_avx2(q, g, k16, v16, n, d, 0.125f, scores, together);
+                for (int h = 0; h < g; h++) {
+                    eng_attend_f16_avx2(q + (size_t)h * d, k16, v16, n, d, 0.125f, scores, alone);
+                    if (memcmp(alone, together + (size_t)h * d, (size_t)d * sizeof(float)))
+                        fail_msg("head %d of %d, head_dim %d, %d positions: differs from the head alone", h, g, d, n);
+                }
+                free(k16);
+                free(v16);
+                free(q);
+                free(together);
+                free(alone);
+                free(scores);
+            }
+}
+
 static void test_attend_matches_reference(void **state)
 {
     (void)state;
@@ -396,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_split_steals_from_the_back),
         cmocka_unit_test(test_split_races_in_the_pool),
         cmocka_unit_test(test_attend_matches_reference),
+        cmocka_unit_test(test_attend_heads_equal_single_heads),
         cmocka_unit_test(test_argmax_matches_scalar),
         cmocka_unit_test(test_silu_mul_matches_reference),
         cmocka_unit_test(test_q4_0_packed_rows),
