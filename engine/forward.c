@@ -487,12 +487,18 @@ static void rope_tables(slm_context *ctx, int n_tokens)
 /* Rotates the first n_rot dimensions of each of n_heads heads of one token. */
 static void rope_apply(const eng_hparams *hp, float *vec, int n_heads, const float *cosv, const float *sinv)
 {
-    int half = hp->n_rot / 2;
+    int half = hp->n_rot / 2, neox = hp->rope_kind == ENG_ROPE_NEOX;
+#if ENG_X86_LOOPS
+    if (eng_avx2_loops_usable() && half % (neox ? 8 : 4) == 0) {
+        eng_rope_avx2(vec, n_heads, hp->head_dim, half, neox, cosv, sinv);
+        return;
+    }
+#endif
     for (int h = 0; h < n_heads; h++) {
         float *v = vec + (size_t)h * hp->head_dim;
         for (int i = 0; i < half; i++) {
-            int a = hp->rope_kind == ENG_ROPE_NEOX ? i : 2 * i;
-            int b = hp->rope_kind == ENG_ROPE_NEOX ? i + half : 2 * i + 1;
+            int a = neox ? i : 2 * i;
+            int b = neox ? i + half : 2 * i + 1;
             float x0 = v[a], x1 = v[b];
             v[a] = x0 * cosv[i] - x1 * sinv[i];
             v[b] = x0 * sinv[i] + x1 * cosv[i];

@@ -146,6 +146,37 @@ float eng_dot_f32_avx2(const float *x, const float *y, int n)
     return sum;
 }
 
+/* Rotary embedding of the first 2 * half dimensions of n_heads heads
+ * (head_dim apart) by angles with cosines cosv[half] and sines sinv[half]:
+ * pairs (2i, 2i + 1), or (i, i + half) for NeoX. Each element is
+ * x0 * c - x1 * s or x0 * s + x1 * c, two products and one add as the
+ * scalar loop (built without FMA contraction) does, so the bits are its.
+ * half must be a multiple of 4 (pairs) or 8 (NeoX); callers check. */
+void eng_rope_avx2(float *vec, int n_heads, int head_dim, int half, int neox, const float *cosv, const float *sinv)
+{
+    for (int h = 0; h < n_heads; h++) {
+        float *v = vec + (size_t)h * head_dim;
+        if (neox) {
+            for (int i = 0; i < half; i += 8) {
+                const __m256 x0 = _mm256_loadu_ps(v + i), x1 = _mm256_loadu_ps(v + half + i);
+                const __m256 c = _mm256_loadu_ps(cosv + i), sn = _mm256_loadu_ps(sinv + i);
+                _mm256_storeu_ps(v + i, _mm256_sub_ps(_mm256_mul_ps(x0, c), _mm256_mul_ps(x1, sn)));
+                _mm256_storeu_ps(v + half + i, _mm256_add_ps(_mm256_mul_ps(x0, sn), _mm256_mul_ps(x1, c)));
+            }
+            continue;
+        }
+        const __m256i dup = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+        for (int i = 0; i < half; i += 4) {
+            const __m256 x = _mm256_loadu_ps(v + 2 * i);                /* x0 x1 of 4 pairs */
+            const __m256 swapped = _mm256_permute_ps(x, 0xB1);           /* x1 x0 */
+            const __m256 c = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(cosv + i)), dup);
+            const __m256 sn = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(sinv + i)), dup);
+            /* even lanes x0 * c - x1 * s, odd lanes x1 * c + x0 * s */
+            _mm256_storeu_ps(v + 2 * i, _mm256_addsub_ps(_mm256_mul_ps(x, c), _mm256_mul_ps(swapped, sn)));
+        }
+    }
+}
+
 /* ---- attention of one query head over one kv head's cache ---------------------------------- */
 
 /* Keys and values are read as F16 (the cache, widened on the fly) or F32

@@ -45,6 +45,11 @@ void eng_silu_mul_avx2(const float *gate, const float *up, float *out, int n);
  * *max_out: the same choice as the scalar loop keeping x[i] > x[best]. */
 int32_t eng_argmax_avx2(const float *x, int n, float *max_out);
 
+/* Rotary embedding of n_heads heads, the scalar loop's bits: pairs (2i,
+ * 2i + 1), or (i, i + half) when neox; half (n_rot / 2) a multiple of 4,
+ * or of 8 for neox. */
+void eng_rope_avx2(float *vec, int n_heads, int head_dim, int half, int neox, const float *cosv, const float *sinv);
+
 /* Attention straight on an F16 KV cache (IEEE half bits), widening in
  * registers instead of converting the cache to a scratch buffer first. */
 float eng_dot_f16_avx2(const uint16_t *x, const float *y, int n);

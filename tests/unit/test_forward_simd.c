@@ -160,6 +160,44 @@ static void attend_reference(const float *q, const float *k, const float *v, int
     free(s);
 }
 
+/* The rotary embedding loop forward.c runs without AVX2. */
+static void rope_scalar(float *vec, int n_heads, int head_dim, int half, int neox, const float *c, const float *s)
+{
+    for (int h = 0; h < n_heads; h++) {
+        float *v = vec + (size_t)h * head_dim;
+        for (int i = 0; i < half; i++) {
+            int a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+            float x0 = v[a], x1 = v[b];
+            v[a] = x0 * c[i] - x1 * s[i];
+            v[b] = x0 * s[i] + x1 * c[i];
+        }
+    }
+}
+
+static void test_rope_equals_scalar(void **state)
+{
+    (void)state;
+    if (!have_avx2()) return;
+    static const int shapes[][3] = {{64, 64, 9}, {64, 32, 3}, {128, 128, 2}, {80, 64, 5}, {96, 48, 1}};
+    unsigned seed = 5;
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+        for (int neox = 0; neox < 2; neox++) {
+            int head_dim = shapes[si][0], half = shapes[si][1] / 2, n_heads = shapes[si][2];
+            if (half % (neox ? 8 : 4)) continue;
+            float vec[9 * 128], want[9 * 128], c[64], s[64];
+            for (int i = 0; i < n_heads * head_dim; i++) vec[i] = want[i] = 8 * uniform(&seed);
+            for (int i = 0; i < half; i++) {
+                c[i] = cosf(0.37f * (float)(i + 1) * (float)(si + 1));
+                s[i] = sinf(0.37f * (float)(i + 1) * (float)(si + 1));
+            }
+            rope_scalar(want, n_heads, head_dim, half, neox, c, s);
+            eng_rope_avx2(vec, n_heads, head_dim, half, neox, c, s);
+            if (memcmp(vec, want, (size_t)n_heads * head_dim * sizeof(float)))
+                fail_msg("head_dim %d, n_rot %d, %s: differs from the scalar loop", head_dim, 2 * half,
+                         neox ? "neox" : "pairs");
+        }
+}
+
 /* A run of heads sharing one kv head gives each head the bits it gets alone. */
 static void test_attend_heads_equal_single_heads(void **state)
 {
@@ -434,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_split_races_in_the_pool),
         cmocka_unit_test(test_attend_matches_reference),
         cmocka_unit_test(test_attend_heads_equal_single_heads),
+        cmocka_unit_test(test_rope_equals_scalar),
         cmocka_unit_test(test_argmax_matches_scalar),
         cmocka_unit_test(test_silu_mul_matches_reference),
         cmocka_unit_test(test_q4_0_packed_rows),
