@@ -10,9 +10,11 @@
 # count, 1 s windows between the decode runs), the decode bound (bandwidth /
 # bytes per token), decode as % of it, the same against the fastest single
 # bandwidth pass (peak), and the share of the requested cores the process
-# got while decoding (cpu: well below 100% = other processes ran).
+# got while decoding (cpu: well below 100% = other processes ran; such a row
+# is measured again, see bench_row, and `tries` says how many times).
 # Other benchmarks append a section at the end (one `section` call each).
-# BENCH_PRESETS, BENCH_TYPES, BENCH_THREADS, BENCH_REPS and BENCH_WINDOW_S narrow the sweep.
+# BENCH_PRESETS, BENCH_TYPES, BENCH_THREADS, BENCH_REPS and BENCH_WINDOW_S narrow the sweep;
+# BENCH_CPU_MIN and BENCH_RERUNS set when a row is measured again.
 set -u
 SLMBENCH=${1:-build/slmbench}
 BIN=$(dirname "$SLMBENCH")/bench
@@ -56,7 +58,7 @@ bandwidth_window() {
 # measured at the same times, one sample more than decode gets). `peak`
 # divides by the fastest single pass instead: the hardware's best moment,
 # which on a shared machine a 0.5-8 s decode run rarely matches.
-bench_row() { # bench_row PRESET TYPE THREADS
+bench_row_once() { # bench_row_once PRESET TYPE THREADS: the row, then its cpu share (%) as a last field
     rows=""
     for r in $(seq "$REPS"); do
         rows="$rows bw $(bandwidth_window "$3")
@@ -79,15 +81,33 @@ bench_row() { # bench_row PRESET TYPE THREADS
         }
         END {
             bound = win * 1e9 / bytes
-            printf "%-14s %-7s %3d %11.1f %10.1f %9.0f %12.0f %8.2f %10.1f %6.0f%% %8.2f %6.0f%% %5.0f%%\n", p, t,
+            printf "%-14s %-7s %3d %11.1f %10.1f %9.0f %12.0f %8.2f %10.1f %6.0f%% %8.2f %6.0f%% %5.0f%% %.0f\n", p, t,
                 threads, prefill, decode, rss / 1048576, bytes, win, bound, 100 * decode / bound, peak,
-                100 * decode / (peak * 1e9 / bytes), 100 * cpu
+                100 * decode / (peak * 1e9 / bytes), 100 * cpu, 100 * cpu
         }'
 }
 
+# A row whose best decode run got less than CPU_MIN % of its cores (other
+# processes, or a busy host under a VM, took them: the figures then say
+# nothing about the engine) is measured again, up to RERUNS more times; the
+# attempt whose decode got the most CPU is printed, with the attempt count.
+CPU_MIN=${BENCH_CPU_MIN:-90}
+RERUNS=${BENCH_RERUNS:-2}
+bench_row() { # bench_row PRESET TYPE THREADS
+    best="" best_cpu=-1 tries=0
+    while [ "$tries" -le "$RERUNS" ]; do
+        tries=$((tries + 1))
+        line=$(bench_row_once "$1" "$2" "$3") || exit 1
+        cpu=${line##* }
+        [ "$cpu" -gt "$best_cpu" ] && { best=${line% *}; best_cpu=$cpu; }
+        [ "$cpu" -ge "$CPU_MIN" ] && break
+    done
+    printf "%s %5d\n" "$best" "$tries"
+}
+
 section "engine: decode vs memory-bandwidth bound (best of $REPS runs; n_ctx 256; synthetic weights; bandwidth: best ${WINDOW_S} s window around the runs; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
-printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s %8s %7s %6s\n" model type thr prefill_tps decode_tps rss_MiB \
-    bytes/token bw_GB/s bound_tps %bound peak_GB/s %peak cpu
+printf "%-14s %-7s %3s %11s %10s %9s %12s %8s %10s %7s %8s %7s %6s %5s\n" model type thr prefill_tps decode_tps rss_MiB \
+    bytes/token bw_GB/s bound_tps %bound peak_GB/s %peak cpu tries
 for p in $PRESETS; do
     for t in $TYPES; do
         for th in $THREADS; do
