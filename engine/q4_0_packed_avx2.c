@@ -13,7 +13,10 @@
  * 8 * sum(activation codes) per block, then one FMA per group accumulates
  * scale x int sum. Pairs left after the groups use four lanes per block.
  * Rows go in batches of 8 whose accumulators are summed across lanes
- * together (sum8), each row in one fixed order. Every row is computed alone
+ * together (sum8), each row in one fixed order; a full batch runs its rows
+ * two at a time, interleaved (row_acc2: a 576-column row, two groups and a
+ * pair, is too short a chain to fill the core alone; +11-13% in L2 on an Ice
+ * Lake Xeon). Every row is computed alone
  * (its own accumulator, the same operations whatever the other rows of the
  * call), so prefill, which calls this per activation row, equals decode bit
  * for bit.
@@ -46,7 +49,8 @@ enum { GROUPS_PER_CHUNK = 64, PAIRS_MAX = 3 };
  * (interleaved A/B runs, 2 threads, smollm2-135m) 4 KiB ahead gave ~5-10%
  * more decode tok/s than 2 KiB (the other kernels' distance), 1 KiB and
  * none were worse, 5-8 KiB no better; T1 rather than T0 gave ~9% more
- * (won 9 of 10 rounds). Two rows at a time measured slower. */
+ * (won 9 of 10 rounds). On the Ice Lake Xeon of a later session, 8 KiB and
+ * no prefetch were no better, per-token interleaved. */
 enum { PREFETCH_BYTES = 4096 };
 
 static inline int32_t block_code_sum(const quant_block_q8_0 *y)
@@ -165,6 +169,37 @@ static inline __m256 row_acc(const uint8_t *row, int64_t g0, int64_t g1, const g
     return acc;
 }
 
+/* Two rows' accumulators with their steps interleaved: each row gets the
+ * operations row_acc gives it (the same bits), and the two independent
+ * chains keep the core busy where one short row (smollm2's 576 columns: two
+ * groups and a pair) leaves it waiting on its own latency. */
+static inline void row_acc2(const uint8_t *row0, const uint8_t *row1, int64_t g0, int64_t g1, const group_table *gt,
+                            int last_chunk, int64_t pairs_start, int64_t pairs, const pair_table *pt, __m256 *acc0,
+                            __m256 *acc1)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    for (int64_t g = g0; g < g1; g++) {
+        const uint8_t *group0 = row0 + g * (ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES);
+        const uint8_t *group1 = row1 + g * (ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES);
+        for (int off = 0; off < ENG_Q4_0_GROUP * ENG_Q4_0_BLOCK_BYTES; off += 64) {
+            _mm_prefetch((const char *)group0 + PREFETCH_BYTES + off, _MM_HINT_T1);
+            _mm_prefetch((const char *)group1 + PREFETCH_BYTES + off, _MM_HINT_T1);
+        }
+        a0 = group_step(group0, &gt[g - g0], a0);
+        a1 = group_step(group1, &gt[g - g0], a1);
+    }
+    if (last_chunk) {
+        const uint8_t *chunk0 = row0 + pairs_start * ENG_Q4_0_BLOCK_BYTES;
+        const uint8_t *chunk1 = row1 + pairs_start * ENG_Q4_0_BLOCK_BYTES;
+        for (int64_t p = 0; p < pairs; p++) {
+            a0 = pair_step(chunk0 + p * 2 * ENG_Q4_0_BLOCK_BYTES, &pt[p], a0);
+            a1 = pair_step(chunk1 + p * 2 * ENG_Q4_0_BLOCK_BYTES, &pt[p], a1);
+        }
+    }
+    *acc0 = a0;
+    *acc1 = a1;
+}
+
 void eng_q4_0_packed_rows_avx2(int64_t n, int64_t n_rows, float *out, const void *rows, size_t row_bytes,
                                const void *act)
 {
@@ -182,10 +217,17 @@ void eng_q4_0_packed_rows_avx2(int64_t n, int64_t n_rows, float *out, const void
         for (int64_t r0 = 0; r0 < n_rows; r0 += 8) {
             __m256 acc[8];
             const int count = n_rows - r0 < 8 ? (int)(n_rows - r0) : 8;
-            for (int r = 0; r < 8; r++)
-                acc[r] = r < count ? row_acc((const uint8_t *)rows + (size_t)(r0 + r) * row_bytes, g0, g1, gt,
-                                             last_chunk, pairs_start, pairs, pt)
-                                   : _mm256_setzero_ps();
+            const uint8_t *batch = (const uint8_t *)rows + (size_t)r0 * row_bytes;
+            if (count == 8) {
+                for (int r = 0; r < 8; r += 2)
+                    row_acc2(batch + (size_t)r * row_bytes, batch + (size_t)(r + 1) * row_bytes, g0, g1, gt,
+                             last_chunk, pairs_start, pairs, pt, &acc[r], &acc[r + 1]);
+            } else {
+                for (int r = 0; r < 8; r++)
+                    acc[r] = r < count ? row_acc(batch + (size_t)r * row_bytes, g0, g1, gt, last_chunk, pairs_start,
+                                                 pairs, pt)
+                                       : _mm256_setzero_ps();
+            }
             float sums[8];
             _mm256_storeu_ps(sums, sum8(acc));
             for (int r = 0; r < count; r++) out[r0 + r] = g0 == 0 ? sums[r] : out[r0 + r] + sums[r];

@@ -357,12 +357,13 @@ static void test_q4_0_packed_rows(void **state)
     const quant_traits *scalar = quant_traits_for(SLM_TYPE_Q4_0, QUANT_ISA_SCALAR);
     unsigned seed = 11;
     for (size_t c = 0; c < sizeof block_counts / sizeof block_counts[0]; c++) {
-        int64_t nb = block_counts[c], n = 32 * nb, n_rows = 5;
+        /* 21 rows: two full batches of 8 (run two rows at a time) and a part batch */
+        int64_t nb = block_counts[c], n = 32 * nb, n_rows = 21;
         size_t row_bytes = (size_t)nb * ENG_Q4_0_BLOCK_BYTES;
         uint8_t *rows = malloc(row_bytes * n_rows), *packed = malloc(row_bytes * n_rows), *scratch = malloc(row_bytes);
         uint8_t *act = malloc((size_t)nb * 34);
         float *x = malloc((size_t)n * sizeof(float)), *deq = malloc((size_t)n * sizeof(float)), *ref = malloc((size_t)n * sizeof(float));
-        float out[5];
+        float out[21];
         random_q4_0(rows, n_rows, nb, &seed);
         memcpy(packed, rows, row_bytes * n_rows);
         for (int64_t i = 0; i < n; i++) x[i] = 4 * uniform(&seed);
@@ -381,9 +382,20 @@ static void test_q4_0_packed_rows(void **state)
             for (int64_t r = 0; r < n_rows; r++) {
                 float want;
                 scalar->vec_dot(n, &want, rows + r * row_bytes, act);
-                /* integer block sums are exact; only float summation order differs */
-                if (!(fabsf(out[r] - want) <= 1e-5f * (1.0f + fabsf(want))))
+                /* integer block sums are exact; only float summation order differs, so the
+                 * error is bounded by a few ulps of the sum of |terms| */
+                double magnitude = 0;
+                q4->dequantize_row(rows + r * row_bytes, ref, n);
+                q8->dequantize_row(act, deq, n);
+                for (int64_t i = 0; i < n; i++) magnitude += fabs((double)ref[i] * deq[i]);
+                if (!(fabs((double)out[r] - want) <= 1e-6 * (1.0 + magnitude)))
                     fail_msg("%lld blocks, row %lld: packed %.7g, scalar %.7g", (long long)nb, (long long)r, out[r], want);
+                /* each row alone gives the bits it gets in a batch (prefill equals decode) */
+                float alone;
+                eng_q4_0_packed_rows_avx2(n, 1, &alone, packed + r * row_bytes, row_bytes, act);
+                if (memcmp(&alone, &out[r], sizeof alone))
+                    fail_msg("%lld blocks, row %lld: %.9g in a batch of %lld, %.9g alone", (long long)nb, (long long)r,
+                             out[r], (long long)n_rows, alone);
             }
 #endif
         }
