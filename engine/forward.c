@@ -622,20 +622,17 @@ static attn_ops pick_attn_ops(void)
     return ops;
 }
 
-/* softmax(q . keys / sqrt(d)) . values over positions [0, n_visible), keys
- * and values either F32 (k32/v32) or raw F16 (k16/v16, AVX2 only). */
-static void attend(const float *q, const float *k32, const float *v32, const uint16_t *k16, const uint16_t *v16,
-                   int n_visible, int head_dim, float *scores, float *out, const attn_ops *ops)
+/* softmax(q . keys / sqrt(d)) . values over positions [0, n_visible) for
+ * one head, without the whole-head AVX2 kernels (no AVX2, or head_dim not a
+ * multiple of 8): keys and values F32 (k32/v32) or raw F16 (k16/v16, AVX2
+ * only). */
+static void attend_head(const float *q, const float *k32, const float *v32, const uint16_t *k16,
+                        const uint16_t *v16, int n_visible, int head_dim, float scale, float *scores, float *out,
+                        const attn_ops *ops)
 {
-    float scale = 1.0f / sqrtf((float)head_dim);
     (void)k16;
     (void)v16;
 #if ENG_X86_LOOPS
-    if (ops->avx2 && head_dim % 8 == 0) {
-        if (k16) eng_attend_f16_avx2(q, k16, v16, n_visible, head_dim, scale, scores, out);
-        else eng_attend_f32_avx2(q, k32, v32, n_visible, head_dim, scale, scores, out);
-        return;
-    }
     if (k16) {
         for (int t = 0; t < n_visible; t++) scores[t] = eng_dot_f16_avx2(k16 + (size_t)t * head_dim, q, head_dim) * scale;
     } else
@@ -654,28 +651,29 @@ static void attend(const float *q, const float *k32, const float *v32, const uin
     }
 }
 
-/* Heads [h0, h1) of kv head kv for queries [q0, q1), straight on the F16
- * cache (AVX2): the heads of one run together, so its keys and values are
- * read from memory once while all of them compute. */
-static void attend_run_f16(slm_context *ctx, const attention_job *job, int kv, int h0, int h1, int q0, int q1,
-                           float *scores, const attn_ops *ops)
+/* The same for n_heads heads sharing one kv head (q and out hold them
+ * head_dim floats apart). Straight on an F16 cache with AVX2 the heads run
+ * together, so the cache is read from memory once while all of them compute. */
+static void attend(const float *q, int n_heads, const float *k32, const float *v32, const uint16_t *k16,
+                   const uint16_t *v16, int n_visible, int head_dim, float *scores, float *out, const attn_ops *ops)
 {
-    const eng_hparams *hp = &ctx->model->hp;
-    const int hd = hp->head_dim, n_q = hp->n_head * hd;
-    const uint16_t *k16 = (const uint16_t *)ctx->k_cache + cache_offset(ctx, job->layer, kv, 0);
-    const uint16_t *v16 = (const uint16_t *)ctx->v_cache + cache_offset(ctx, job->layer, kv, 0);
-    for (int b = q0; b < q1; b++) {
-        const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h0 * hd;
-        float *out = ctx->att + (size_t)b * n_q + (size_t)h0 * hd;
-        int n_visible = ctx->n_past + b + 1;
+    float scale = 1.0f / sqrtf((float)head_dim);
 #if ENG_X86_LOOPS
-        if (hd % 8 == 0) {
-            eng_attend_heads_f16_avx2(q, h1 - h0, k16, v16, n_visible, hd, 1.0f / sqrtf((float)hd), scores, out);
+    if (ops->avx2 && head_dim % 8 == 0 && k16) {
+        eng_attend_heads_f16_avx2(q, n_heads, k16, v16, n_visible, head_dim, scale, scores, out);
+        return;
+    }
+#endif
+    for (int h = 0; h < n_heads; h++) {
+        const float *qh = q + (size_t)h * head_dim;
+        float *outh = out + (size_t)h * head_dim;
+#if ENG_X86_LOOPS
+        if (ops->avx2 && head_dim % 8 == 0) {
+            eng_attend_f32_avx2(qh, k32, v32, n_visible, head_dim, scale, scores, outh);
             continue;
         }
 #endif
-        for (int h = 0; h < h1 - h0; h++)
-            attend(q + (size_t)h * hd, NULL, NULL, k16, v16, n_visible, hd, scores, out + (size_t)h * hd, ops);
+        attend_head(qh, k32, v32, k16, v16, n_visible, head_dim, scale, scores, outh, ops);
     }
 }
 
@@ -698,6 +696,7 @@ static void attention_task(void *arg, int ith, int nth)
     int direct = ops.avx2 && ctx->params.kv_type == SLM_KV_F16 && job->n_tokens <= DIRECT_F16_MAX_QUERIES;
     int cached_kv = -1;
     const float *k32 = NULL, *v32 = NULL;
+    const uint16_t *k16 = NULL, *v16 = NULL;
     int64_t next = 0, end = 0;
     (void)nth;
     for (;;) {
@@ -708,21 +707,19 @@ static void attention_task(void *arg, int ith, int nth)
         int h1 = h0 + job->heads_per_item < (kv + 1) * group ? h0 + job->heads_per_item : (kv + 1) * group;
         int q0 = chunk * job->query_chunk;
         int q1 = q0 + job->query_chunk < job->n_tokens ? q0 + job->query_chunk : job->n_tokens;
-        if (direct) {
-            attend_run_f16(ctx, job, kv, h0, h1, q0, q1, s->scores, &ops);
-            continue;
-        }
-        if (kv != cached_kv) {
+        if (kv != cached_kv && direct) {
+            k16 = (const uint16_t *)ctx->k_cache + cache_offset(ctx, job->layer, kv, 0);
+            v16 = (const uint16_t *)ctx->v_cache + cache_offset(ctx, job->layer, kv, 0);
+        } else if (kv != cached_kv) {
             k32 = cache_head_f32(ctx, ctx->k_cache, job->layer, kv, n_total, s->keys);
             v32 = cache_head_f32(ctx, ctx->v_cache, job->layer, kv, n_total, s->values);
-            cached_kv = kv;
         }
-        for (int h = h0; h < h1; h++)
-            for (int b = q0; b < q1; b++) {
-                const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h * hp->head_dim;
-                float *out = ctx->att + (size_t)b * n_q + (size_t)h * hp->head_dim;
-                attend(q, k32, v32, NULL, NULL, ctx->n_past + b + 1, hp->head_dim, s->scores, out, &ops);
-            }
+        cached_kv = kv;
+        for (int b = q0; b < q1; b++) {
+            const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h0 * hp->head_dim;
+            float *out = ctx->att + (size_t)b * n_q + (size_t)h0 * hp->head_dim;
+            attend(q, h1 - h0, k32, v32, k16, v16, ctx->n_past + b + 1, hp->head_dim, s->scores, out, &ops);
+        }
     }
 }
 
@@ -783,7 +780,7 @@ static float silu(float x) { return x / (1.0f + expf(-x)); }
 static void silu_mul(const float *gate, const float *up, float *out, int64_t n)
 {
 #if ENG_X86_LOOPS
-    if (pick_attn_ops().avx2) {
+    if (eng_avx2_loops_usable()) {
         eng_silu_mul_avx2(gate, up, out, (int)n);
         return;
     }

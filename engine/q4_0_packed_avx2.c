@@ -172,7 +172,9 @@ static inline __m256 row_acc(const uint8_t *row, int64_t g0, int64_t g1, const g
 /* Two rows' accumulators with their steps interleaved: each row gets the
  * operations row_acc gives it (the same bits), and the two independent
  * chains keep the core busy where one short row (smollm2's 576 columns: two
- * groups and a pair) leaves it waiting on its own latency. */
+ * groups and a pair) leaves it waiting on its own latency. Written out
+ * beside row_acc rather than as one loop over 1 or 2 rows: that loop
+ * compiled 3-5% slower in L2 (GCC 12, same instruction count). */
 static inline void row_acc2(const uint8_t *row0, const uint8_t *row1, int64_t g0, int64_t g1, const group_table *gt,
                             int last_chunk, int64_t pairs_start, int64_t pairs, const pair_table *pt, __m256 *acc0,
                             __m256 *acc1)
