@@ -60,7 +60,7 @@ bandwidth_window() {
 # which on a shared machine a 0.5-8 s decode run rarely matches.
 bench_row_once() { # bench_row_once PRESET TYPE THREADS: the row, then its cpu share (%) as a last field
     rows=""
-    for r in $(seq "$REPS"); do
+    for _ in $(seq "$REPS"); do
         rows="$rows bw $(bandwidth_window "$3")
 "
         line=$("$BIN/bench_engine" "$OUT/$1-$2.gguf" --threads "$3" --prompt 128 --decode 128 --reps 1) \
