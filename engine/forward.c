@@ -38,7 +38,10 @@
  * contract for why no thread may count on another. Everything else (residuals fused
  * into the next norm, activation conversion, bias + rope + cache writes, silu) is O(n_embd) per
  * token: a batch hands tokens out to the pool, a single token runs on the calling thread, except
- * decode's silu and down-input conversion, done per row chunk inside the gate|up job.
+ * in decode: silu and the down input's conversion run per row chunk inside the gate|up job, the
+ * o input's conversion per run of heads inside the attention job, and the o and down rows are
+ * added to the residual inside their jobs (decode_residual); the small per-layer data those
+ * serial passes touch is prefetched while the preceding job streams (prefetch_bytes).
  */
 #include "context.h"
 
@@ -118,6 +121,7 @@ typedef struct matmul_job {
     const quant_traits *f32;
     size_t scale_ld;       /* floats between rows of act_scales and of a thread's weight_scales */
     eng_thread_scratch *scratch;
+    float *residual;       /* one part, one row (decode): residual[r] += out[r] by the thread that computed row r */
 } matmul_job;
 
 static int needs_widening(const eng_weight *w)
@@ -335,6 +339,8 @@ static void matmul_task(void *arg, int ith, int nth)
     while (eng_split_take(&job->split, ith, &u0, &u1)) {
         int64_t end = u1 * ROW_BLOCK < job->total_out ? u1 * ROW_BLOCK : job->total_out;
         matmul_range(job, u0 * ROW_BLOCK, end, ith);
+        if (job->residual)
+            for (int64_t r = u0 * ROW_BLOCK; r < end; r++) job->residual[r] += job->parts[0].out[r];
     }
 }
 
@@ -399,7 +405,7 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
 /* out[b][col..] = in[b] . W for up to ENG_ACT_SLOTS weights sharing an input:
  * weights[i] writes at column cols[i] of out (out_ld floats per batch row). */
 static void matmul(slm_context *ctx, const eng_weight *const *weights, const int64_t *cols, int n_weights,
-                   const float *in, size_t in_ld, float *out, size_t out_ld, int n_rows)
+                   const float *in, size_t in_ld, float *out, size_t out_ld, int n_rows, float *residual)
 {
     matmul_job job;
     memset(&job, 0, sizeof job);
@@ -409,6 +415,7 @@ static void matmul(slm_context *ctx, const eng_weight *const *weights, const int
     job.f32 = quant_get_traits(SLM_TYPE_F32);
     job.scale_ld = ctx->scale_ld;
     job.scratch = ctx->thread_scratch;
+    job.residual = residual;
     for (int i = 0; i < n_weights; i++) {
         job.parts[i].weight = weights[i];
         job.parts[i].out = out + cols[i];
@@ -420,11 +427,33 @@ static void matmul(slm_context *ctx, const eng_weight *const *weights, const int
 }
 
 static void matmul1(slm_context *ctx, const eng_weight *w, const float *in, size_t in_ld,
-                    float *out, size_t out_ld, int n_rows)
+                    float *out, size_t out_ld, int n_rows, float *residual)
 {
     const eng_weight *ws[1] = {w};
     const int64_t cols[1] = {0};
-    matmul(ctx, ws, cols, 1, in, in_ld, out, out_ld, n_rows);
+    matmul(ctx, ws, cols, 1, in, in_ld, out, out_ld, n_rows, residual);
+}
+
+/* Decode: out = W . act for one token whose input a pool job already
+ * converted to W's vec_dot_type (block by block, as matmul_prepare would),
+ * adding out into residual row by row when residual is set. */
+static void matmul_converted(slm_context *ctx, const eng_weight *w, const void *act, float *out, float *residual)
+{
+    matmul_job job;
+    memset(&job, 0, sizeof job);
+    job.n_parts = 1;
+    job.n_rows = 1;
+    job.out_ld = (size_t)w->n_out;
+    job.scale_ld = ctx->scale_ld;
+    job.scratch = ctx->thread_scratch;
+    job.residual = residual;
+    job.parts[0].weight = w;
+    job.parts[0].out = out;
+    job.parts[0].act = act;
+    job.parts[0].act_stride = ctx->act_row_bytes;
+    job.total_out = w->n_out;
+    eng_split_init(&job.split, (job.total_out + ROW_BLOCK - 1) / ROW_BLOCK, eng_pool_size(ctx->pool), TAKES_PER_SHARE);
+    eng_pool_run(ctx->pool, matmul_task, &job);
 }
 
 /* ---- element-wise pieces ------------------------------------------------------------ */
@@ -462,6 +491,29 @@ static void norm_token(slm_context *ctx, const void *arg, int b)
         for (size_t i = 0; i < e; i++) x[i] += r[i];
     }
     rmsnorm(ctx->xb + (size_t)b * e, x, n->weight, hp->n_embd, hp->norm_eps);
+}
+
+/* Asks for the small per-layer data the next serial pass touches (a norm's
+ * weights, the KV cache rows a token appends) while a matmul job streams:
+ * 75 MB of weights went by since they were last used, so without it the
+ * pass waits on a DRAM miss per cache line. Into L2 (locality 2). */
+static void prefetch_bytes(const void *p, size_t bytes, int for_write)
+{
+    if (!p) return;
+    for (size_t off = 0; off < bytes; off += 64) {
+        if (for_write) __builtin_prefetch((const char *)p + off, 1, 2);
+        else __builtin_prefetch((const char *)p + off, 0, 2);
+    }
+}
+
+/* Where a matmul producing a residual branch (o, down) adds its rows: decode
+ * adds each row in the job, on the thread that just computed it (the serial
+ * norm pass would read them back from both cores' caches: ~1.5 us of a ~2 us
+ * pass); a batch leaves the branch in xb2 for the next norm pass. Both do the
+ * same float add, so batched and incremental results stay identical. */
+static float *decode_residual(slm_context *ctx, int n_tokens)
+{
+    return n_tokens == 1 ? ctx->x : NULL;
 }
 
 static void add_bias(float *x, const float *bias, int n)
@@ -550,6 +602,25 @@ static void qkv_finish_token(slm_context *ctx, const void *arg, int b)
     }
 }
 
+/* The KV cache rows this decode step appends in `layer`, and the q/k/v
+ * biases, for qkv_finish_token after the qkv matmul (see prefetch_bytes). */
+static void prefetch_token_rows(slm_context *ctx, int layer)
+{
+    const eng_hparams *hp = &ctx->model->hp;
+    const eng_layer *l = &ctx->model->layers[layer];
+    size_t elem = ctx->params.kv_type == SLM_KV_F32 ? sizeof(float) : sizeof(quant_f16);
+    size_t row = (size_t)hp->head_dim * elem;
+    for (int h = 0; h < hp->n_head_kv; h++) {
+        size_t off = cache_offset(ctx, layer, h, ctx->n_past) * elem;
+        prefetch_bytes((const char *)ctx->k_cache + off, row, 1);
+        prefetch_bytes((const char *)ctx->v_cache + off, row, 1);
+    }
+    size_t n_q = (size_t)hp->n_head * hp->head_dim, n_kv = (size_t)hp->n_head_kv * hp->head_dim;
+    prefetch_bytes(l->bq, n_q * sizeof(float), 0);
+    prefetch_bytes(l->bk, n_kv * sizeof(float), 0);
+    prefetch_bytes(l->bv, n_kv * sizeof(float), 0);
+}
+
 /* ---- attention ------------------------------------------------------------------------ */
 
 typedef struct attention_job {
@@ -560,6 +631,8 @@ typedef struct attention_job {
     int heads_per_item;
     int query_chunk;       /* queries per item: the whole batch for decode, ATTN_QUERY_CHUNK for prefill */
     eng_split split;       /* items */
+    const quant_traits *out_to; /* decode: each run converts its heads' output for the o matmul, or NULL */
+    char *out_act;
 } attention_job;
 
 /* Keys or values of one kv head for positions [0, n) as F32 (the cache itself
@@ -719,8 +792,24 @@ static void attention_task(void *arg, int ith, int nth)
             const float *q = ctx->qkv + (size_t)b * job->qkv_ld + (size_t)h0 * hp->head_dim;
             float *out = ctx->att + (size_t)b * n_q + (size_t)h0 * hp->head_dim;
             attend(q, h1 - h0, k32, v32, k16, v16, ctx->n_past + b + 1, hp->head_dim, s->scores, out, &ops);
+            if (job->out_to) {
+                size_t first_block = (size_t)h0 * hp->head_dim / (size_t)job->out_to->block_size;
+                job->out_to->quantize_row(out, job->out_act + first_block * job->out_to->block_bytes,
+                                          (int64_t)(h1 - h0) * hp->head_dim);
+            }
         }
     }
+}
+
+/* The type a decode attention job converts its output to, head by head, for
+ * wo (NULL: matmul_prepare converts the whole row after the job). Blocks
+ * are quantized independently, so converting a run of heads at a time gives
+ * the same bytes as the whole row, when the blocks do not straddle heads. */
+static const quant_traits *converted_by_heads(const eng_weight *wo, int head_dim)
+{
+    if (needs_widening(wo) || wo->traits->vec_dot_type == SLM_TYPE_F32) return NULL;
+    const quant_traits *to = quant_get_traits(wo->traits->vec_dot_type);
+    return to && head_dim % to->block_size == 0 ? to : NULL;
 }
 
 /* Pieces each GQA group of a decode step is cut into: the fewest that give
@@ -745,19 +834,21 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
     const eng_layer *l = &m->layers[layer];
     int n_q = hp->n_head * hp->head_dim, n_kv = hp->n_head_kv * hp->head_dim;
     size_t qkv_ld = (size_t)n_q + 2 * (size_t)n_kv, e = (size_t)hp->n_embd;
-    norm_pass np = {l->attn_norm, layer > 0, 0}; /* the previous layer's ffn output is still in xb2 */
+    /* a batch adds the previous layer's ffn output (xb2) here; decode added it in the down job */
+    norm_pass np = {l->attn_norm, layer > 0 && !decode_residual(ctx, n_tokens), 0};
     for_each_token(ctx, norm_token, &np, n_tokens);
+    if (n_tokens == 1) prefetch_token_rows(ctx, layer);
     if (l->wqkv.data) {
-        matmul1(ctx, &l->wqkv, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens);
+        matmul1(ctx, &l->wqkv, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens, NULL);
     } else {
         const eng_weight *ws[3] = {&l->wq, &l->wk, &l->wv};
         const int64_t cols[3] = {0, n_q, (int64_t)n_q + n_kv};
-        matmul(ctx, ws, cols, 3, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens);
+        matmul(ctx, ws, cols, 3, ctx->xb, e, ctx->qkv, qkv_ld, n_tokens, NULL);
     }
     qkv_pass qp = {l, layer, qkv_ld};
     for_each_token(ctx, qkv_finish_token, &qp, n_tokens);
     int group = hp->n_head / hp->n_head_kv, n_chunks = 1;
-    attention_job job = {ctx, layer, n_tokens, qkv_ld, 1, group, n_tokens, {0}};
+    attention_job job = {ctx, layer, n_tokens, qkv_ld, 1, group, n_tokens, {0}, NULL, NULL};
     if (n_tokens > ATTN_QUERY_CHUNK) {
         job.query_chunk = ATTN_QUERY_CHUNK;
         n_chunks = (n_tokens + ATTN_QUERY_CHUNK - 1) / ATTN_QUERY_CHUNK;
@@ -768,8 +859,12 @@ static void attention_block(slm_context *ctx, int layer, int n_tokens)
     }
     int n_items = hp->n_head_kv * job.pieces * n_chunks;
     eng_split_init(&job.split, n_items, eng_pool_size(ctx->pool), n_items);
+    job.out_to = n_tokens == 1 ? converted_by_heads(&l->wo, hp->head_dim) : NULL;
+    job.out_act = ctx->act[ENG_ACT_SLOTS - 1];
     eng_pool_run(ctx->pool, attention_task, &job);
-    matmul1(ctx, &l->wo, ctx->att, (size_t)n_q, ctx->xb2, e, n_tokens);
+    if (n_tokens == 1) prefetch_bytes(l->ffn_norm, e * sizeof(float), 0);
+    if (job.out_to) matmul_converted(ctx, &l->wo, job.out_act, ctx->xb2, decode_residual(ctx, 1));
+    else matmul1(ctx, &l->wo, ctx->att, (size_t)n_q, ctx->xb2, e, n_tokens, decode_residual(ctx, n_tokens));
 }
 
 static float silu(float x) { return x / (1.0f + expf(-x)); }
@@ -858,46 +953,29 @@ static int ffn_up_decode(slm_context *ctx, const eng_layer *l)
     return 1;
 }
 
-/* The down matmul of a fused decode ffn: its input is already converted. */
-static void down_decode(slm_context *ctx, const eng_layer *l)
-{
-    matmul_job job;
-    memset(&job, 0, sizeof job);
-    job.n_parts = 1;
-    job.n_rows = 1;
-    job.out_ld = (size_t)ctx->model->hp.n_embd;
-    job.scale_ld = ctx->scale_ld;
-    job.scratch = ctx->thread_scratch;
-    job.parts[0].weight = &l->down;
-    job.parts[0].out = ctx->xb2;
-    job.parts[0].act = ctx->act[ENG_ACT_SLOTS - 1];
-    job.parts[0].act_stride = ctx->act_row_bytes;
-    job.total_out = l->down.n_out;
-    eng_split_init(&job.split, (job.total_out + ROW_BLOCK - 1) / ROW_BLOCK, eng_pool_size(ctx->pool), TAKES_PER_SHARE);
-    eng_pool_run(ctx->pool, matmul_task, &job);
-}
-
 static void ffn_block(slm_context *ctx, int layer, int n_tokens)
 {
     const slm_model *m = ctx->model;
     const eng_hparams *hp = &m->hp;
     const eng_layer *l = &m->layers[layer];
     size_t e = (size_t)hp->n_embd, ff = (size_t)hp->n_ff;
-    norm_pass np = {l->ffn_norm, 1, 0}; /* adds the attention output */
+    norm_pass np = {l->ffn_norm, !decode_residual(ctx, n_tokens), 0}; /* a batch adds the attention output here */
     for_each_token(ctx, norm_token, &np, n_tokens);
     if (n_tokens == 1 && ffn_up_decode(ctx, l)) {
-        down_decode(ctx, l); /* added by the next norm pass */
+        const float *next = layer + 1 < hp->n_layer ? m->layers[layer + 1].attn_norm : m->output_norm;
+        prefetch_bytes(next, e * sizeof(float), 0);
+        matmul_converted(ctx, &l->down, ctx->act[ENG_ACT_SLOTS - 1], ctx->xb2, decode_residual(ctx, 1));
         return;
     }
     if (l->gate_up.data) {
-        matmul1(ctx, &l->gate_up, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens);
+        matmul1(ctx, &l->gate_up, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens, NULL);
     } else {
         const eng_weight *ws[2] = {&l->gate, &l->up};
         const int64_t cols[2] = {0, (int64_t)ff};
-        matmul(ctx, ws, cols, 2, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens);
+        matmul(ctx, ws, cols, 2, ctx->xb, e, ctx->ffn, 2 * ff, n_tokens, NULL);
     }
     for_each_token(ctx, silu_token, NULL, n_tokens);
-    matmul1(ctx, &l->down, ctx->ffn_act, ff, ctx->xb2, e, n_tokens); /* added by the next norm pass */
+    matmul1(ctx, &l->down, ctx->ffn_act, ff, ctx->xb2, e, n_tokens, decode_residual(ctx, n_tokens)); /* batch: added by the next norm pass */
 }
 
 static void embed(slm_context *ctx, const int32_t *tokens, int n_tokens)
@@ -917,10 +995,11 @@ static void output_block(slm_context *ctx, int n_tokens, float *logits_out)
     size_t e = (size_t)hp->n_embd, nv = (size_t)hp->n_vocab;
     int first = logits_out ? 0 : n_tokens - 1;
     int rows = n_tokens - first;
-    norm_pass np = {m->output_norm, 1, first}; /* adds the last layer's ffn output (rows used only) */
+    /* a batch adds the last layer's ffn output here (rows used only) */
+    norm_pass np = {m->output_norm, !decode_residual(ctx, n_tokens), first};
     for_each_token(ctx, norm_token, &np, rows);
     float *dest = logits_out ? logits_out : ctx->logits;
-    matmul1(ctx, &m->output, ctx->xb, e, dest, nv, rows);
+    matmul1(ctx, &m->output, ctx->xb, e, dest, nv, rows, NULL);
     if (logits_out) memcpy(ctx->logits, logits_out + (size_t)(n_tokens - 1) * nv, nv * sizeof(float));
     ctx->have_logits = 1;
 }
