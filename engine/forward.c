@@ -18,13 +18,16 @@
  * in cache, so prefill reads each weight once per batch. The activations are
  * converted to the weight type's vec_dot_type once per matmul. With AVX2,
  * Q8_0 rows (and Q5_0 rows, and Q4_0 rows left in the file mapping,
- * repacked exactly as Q8_0 per row block) go through eng_q8_0_tile_avx2 (or
- * its 512-bit twin on AVX-512 CPUs, same bits), which repeats the Q8_0
- * vec_dot's operations per activation: batched Q8_0
- * and Q5_0 logits equal decoded ones bit for bit. Q4_0 matrices packed at
- * load (q4_0_packed.h: the usual case with AVX2) run their decode kernel
- * per activation row in prefill too, so they equal decode bit for bit as
- * well; an unpacked Q4_0 agrees up to float rounding (~1e-7).
+ * rewritten exactly as Q8_0 per row block) go through eng_q8_0_tile_avx2
+ * (or its 512-bit twin on AVX-512 CPUs, same bits), which repeats the Q8_0
+ * vec_dot's operations per activation: batched Q8_0 and unpacked Q5_0
+ * logits equal decoded ones bit for bit. Q4_0 and Q5_0 matrices are packed
+ * at load for the decode kernel (packed.h: the usual case with AVX2). Packed
+ * Q4_0 runs that kernel's operations in prefill too (1-4 activation rows a
+ * weight pass), so it equals decode bit for bit; packed Q5_0 takes the
+ * tile in prefill (measured ~1.2-1.4x faster there than the packed kernel),
+ * so it agrees with decode up to float summation order (~1e-7), as an
+ * unpacked Q4_0 does.
  * F16/BF16 weights whose kernels want half-precision activations are instead
  * widened row by row to F32, keeping F32 precision (accuracy targets of issue
  * #2); F32 weights read the F32 activations directly.
@@ -50,7 +53,7 @@
 #include <string.h>
 
 #include "forward_simd.h"
-#include "q4_0_packed.h"
+#include "packed.h"
 #include "quant.h"
 #include "worksplit.h"
 
@@ -207,7 +210,8 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
             for (int64_t r = rb; r < re; r++) {
                 const uint8_t *src = (const uint8_t *)w->data + (size_t)r * w->row_bytes;
                 uint8_t *dst = (uint8_t *)repacked + (size_t)(r - rb) * row_bytes;
-                if (w->type == SLM_TYPE_Q5_0) eng_repack_q5_0_as_q8_0_avx2(src, dst, nb);
+                if (w->packed) eng_packed_to_q8_0_avx2(w->type, src, nb, dst);
+                else if (w->type == SLM_TYPE_Q5_0) eng_repack_q5_0_as_q8_0_avx2(src, dst, nb);
                 else eng_repack_q4_0_as_q8_0_avx2(src, dst, nb);
             }
             rows = repacked;
@@ -233,7 +237,7 @@ static void decode_rows(const eng_weight *w, int64_t r0, int64_t r1, float *out,
     const char *rows = (const char *)w->data + (size_t)r0 * w->row_bytes;
 #if ENG_X86_LOOPS
     if (w->packed) {
-        eng_q4_0_packed_rows_avx2(w->n_in, r1 - r0, out, rows, w->row_bytes, act);
+        eng_packed_rows_avx2(w->type, w->n_in, r1 - r0, out, rows, w->row_bytes, act);
         return;
     }
 #endif
@@ -257,22 +261,25 @@ static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64
         decode_rows(w, r0, r1, &p->out[r0], p->act);
         return;
     }
-    if (w->packed) { /* the decode kernel per activation row: batched equals decoded bit for bit */
-        for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
-            int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
-            for (int b = 0; b < job->n_rows; b++) {
-                const char *act = (const char *)p->act + (size_t)b * p->act_stride;
-                decode_rows(w, rb, re, &p->out[(size_t)b * job->out_ld + rb], act);
-            }
-        }
-        return;
-    }
 #if ENG_X86_LOOPS
     if (p->tile) {
         matmul_rows_tiled(job, p, r0, r1, repacked, weight_scales);
         return;
     }
+    if (w->packed) { /* the decode kernel's operations per activation row: batched equals decoded bit for bit */
+        for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
+            int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+            for (int b = 0; b < job->n_rows; b += QUANT_MULTI_MAX) {
+                int count = job->n_rows - b < QUANT_MULTI_MAX ? job->n_rows - b : QUANT_MULTI_MAX;
+                eng_packed_rows_multi_avx2(w->type, w->n_in, re - rb, count, &p->out[(size_t)b * job->out_ld + rb],
+                                           job->out_ld, wdata + (size_t)rb * w->row_bytes, w->row_bytes,
+                                           (const char *)p->act + (size_t)b * p->act_stride, p->act_stride);
+            }
+        }
+        return;
+    }
 #endif
+
     const quant_traits *q8 = repack_target(w);
     const quant_traits *t = q8 ? q8 : w->traits;
     size_t row_bytes = q8 ? (size_t)(w->n_in / QK8_0) * Q8_0_BYTES : w->row_bytes;
@@ -378,7 +385,8 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
         slm_type want = p->widen ? SLM_TYPE_F32 : w->traits->vec_dot_type;
         p->tile = tiles && want == SLM_TYPE_Q8_0 &&
                   (w->type == SLM_TYPE_Q8_0 || w->type == SLM_TYPE_Q5_0 || w->type == SLM_TYPE_Q4_0);
-        p->tile = p->tile && !w->packed; /* packed Q4_0 is read by decode_rows alone */
+        /* packed Q4_0 runs its own kernel in prefill too (bits of decode; faster than the tile) */
+        p->tile = p->tile && !(w->packed && w->type == SLM_TYPE_Q4_0);
         converted[i] = want;
         if (want == SLM_TYPE_F32) {
             p->act = in;
@@ -983,7 +991,7 @@ static void embed(slm_context *ctx, const int32_t *tokens, int n_tokens)
     const eng_weight *w = &ctx->model->tok_embd;
     for (int b = 0; b < n_tokens; b++) {
         const char *row = (const char *)w->data + (size_t)tokens[b] * w->row_bytes;
-        if (w->packed) eng_q4_0_packed_dequantize_row((const uint8_t *)row, ctx->x + (size_t)b * w->n_in, w->n_in);
+        if (w->packed) eng_packed_dequantize_row(w->type, (const uint8_t *)row, ctx->x + (size_t)b * w->n_in, w->n_in);
         else w->traits->dequantize_row(row, ctx->x + (size_t)b * w->n_in, w->n_in);
     }
 }

@@ -8,7 +8,7 @@
  */
 #include "model.h"
 #include "model_info.h"
-#include "q4_0_packed.h"
+#include "packed.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -338,22 +338,24 @@ static int copy_wanted(int i, int tied)
     return tied ? i != 1 : i != 0;
 }
 
-/* Rearranges a copied Q4_0 matrix for the AVX2 decode kernel (q4_0_packed.h);
- * other types, or no memory for one row of scratch, leave it as it is. */
+/* Rearranges a copied Q4_0 or Q5_0 matrix for the AVX2 decode kernel
+ * (packed.h) when that kernel runs here; other types, or no memory for one
+ * row of scratch, leave it as it is. */
 static void pack_rows(eng_weight *w)
 {
-    if (w->type != SLM_TYPE_Q4_0) return;
+    if (!eng_packing_wanted(w->type)) return;
     int64_t nb = w->n_in / 32;
     uint8_t *scratch = malloc(w->row_bytes);
     if (!scratch) return;
-    for (int64_t r = 0; r < w->n_out; r++) eng_q4_0_pack_row((uint8_t *)w->data + (size_t)r * w->row_bytes, nb, scratch);
+    for (int64_t r = 0; r < w->n_out; r++)
+        eng_pack_row(w->type, (uint8_t *)w->data + (size_t)r * w->row_bytes, nb, scratch);
     free(scratch);
     w->packed = 1;
 }
 
 /* Copies every weight matrix into one anonymous 2 MiB-aligned region with
- * transparent huge pages requested, packing Q4_0 ones for the AVX2 decode
- * kernel on the way (a matrix left in the file mapping is never packed). On any failure the model keeps reading
+ * transparent huge pages requested, packing Q4_0 and Q5_0 ones for the AVX2
+ * decode kernel on the way (a matrix left in the file mapping is never packed). On any failure the model keeps reading
  * the file mapping (correct, only slower): not an error. */
 static void copy_weights(slm_model *m)
 {
@@ -369,7 +371,6 @@ static void copy_weights(slm_model *m)
     madvise(base, total, MADV_HUGEPAGE);
 #endif
     size_t used = 0;
-    int pack_q4_0 = eng_q4_0_packing_wanted();
     for (int i = 0; next_matrix(m, i); i++) {
         eng_weight *w = next_matrix(m, i);
         if (!copy_wanted(i, tied) || !w->data) continue;
@@ -377,7 +378,7 @@ static void copy_weights(slm_model *m)
         memcpy(base + used, w->data, n);
         drop_file_pages(w->data, n);
         w->data = base + used;
-        if (pack_q4_0) pack_rows(w);
+        pack_rows(w);
         used += (n + COPY_ALIGN - 1) / COPY_ALIGN * COPY_ALIGN;
     }
     if (tied) m->output = m->tok_embd;

@@ -41,7 +41,7 @@ typedef struct eng_weight {
     int64_t n_out;
     size_t row_bytes;
     const quant_traits *traits;
-    int packed;            /* Q4_0 rows rearranged at load (q4_0_packed.h) */
+    int packed;            /* Q4_0 or Q5_0 rows rearranged at load (packed.h) */
 } eng_weight;
 
 typedef struct eng_layer {

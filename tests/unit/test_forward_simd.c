@@ -10,8 +10,10 @@
  * F16 and F32 versions give the same bits for the same values, and the
  * argmax picks what the scalar "x[i] > x[best]" loop picks (ties, NaN, -inf,
  * short and odd lengths); silu(gate) * up matches float64 within 1e-6.
- * Packed Q4_0 (engine/q4_0_packed.h): packing is lossless and the AVX2
- * kernel matches the scalar Q4_0 dot for row lengths of 1..600 blocks.
+ * Packed Q4_0 and Q5_0 (engine/packed.h): packing is lossless and the AVX2
+ * kernel matches the scalar dot of the type for row lengths of 1..600
+ * blocks, each row alone giving its bits in a batch, and 1-4 activation
+ * rows at once (prefill) giving each the one-row kernel's bits.
  * The 512-bit Q8_0 prefill tiles equal the AVX2 tile bit for bit (where
  * the CPU has AVX-512; a notice says so when not).
  */
@@ -27,7 +29,7 @@
 #include <string.h>
 
 #include "engine/forward_simd.h"
-#include "engine/q4_0_packed.h"
+#include "engine/packed.h"
 #include "engine/quant.h"
 #include "engine/threadpool.h"
 #include "engine/worksplit.h"
@@ -335,68 +337,102 @@ static void test_silu_mul_matches_reference(void **state)
     }
 }
 
-/* ---- packed Q4_0 ------------------------------------------------------------------------- */
+/* ---- packed Q4_0 and Q5_0 ------------------------------------------------------------------ */
 
-/* Random Q4_0 rows (scales in [0.5, 1.5) x 2^-4, any codes) and Q8_0 activations. */
-static void random_q4_0(uint8_t *rows, int64_t n_rows, int64_t nb, unsigned *seed)
+/* Random Q4_0 or Q5_0 rows (scales in [0.5, 1.5) x 2^-4, any codes and high bits). */
+static void random_blocks(slm_type type, uint8_t *rows, int64_t n_rows, int64_t nb, unsigned *seed)
 {
+    size_t bb = eng_packed_block_bytes(type);
     for (int64_t i = 0; i < n_rows * nb; i++) {
-        uint8_t *b = rows + i * ENG_Q4_0_BLOCK_BYTES;
+        uint8_t *b = rows + i * bb;
         quant_f16 d = quant_f32_to_f16((1.0f + uniform(seed)) / 16);
         b[0] = (uint8_t)(d & 0xFF);
         b[1] = (uint8_t)(d >> 8);
-        for (int j = 0; j < 16; j++) b[2 + j] = (uint8_t)(*seed = *seed * 1103515245u + 12345u) >> 16;
+        for (size_t j = 2; j < bb; j++) b[j] = (uint8_t)((*seed = *seed * 1103515245u + 12345u) >> 16);
     }
 }
 
-static void test_q4_0_packed_rows(void **state)
+#if defined(__x86_64__)
+/* Up to QUANT_MULTI_MAX activation rows at once (prefill) give each row the
+ * bits of the one-row kernel (decode). */
+static void check_packed_multi(slm_type type, int64_t n, int64_t n_rows, const uint8_t *packed, size_t row_bytes,
+                               unsigned *seed)
 {
-    (void)state;
+    const quant_traits *q8 = quant_get_traits(SLM_TYPE_Q8_0);
+    size_t act_stride = (size_t)(n / 32) * 34 + 6; /* not a multiple of the row: strides are honoured */
+    uint8_t *acts = malloc(act_stride * QUANT_MULTI_MAX);
+    float *x = malloc((size_t)n * sizeof(float)), *multi = malloc(sizeof(float) * (size_t)n_rows * QUANT_MULTI_MAX);
+    float *one = malloc(sizeof(float) * (size_t)n_rows);
+    for (int k = 0; k < QUANT_MULTI_MAX; k++) {
+        for (int64_t i = 0; i < n; i++) x[i] = 4 * uniform(seed);
+        q8->quantize_row(x, acts + (size_t)k * act_stride, n);
+    }
+    for (int count = 1; count <= QUANT_MULTI_MAX; count++) {
+        eng_packed_rows_multi_avx2(type, n, n_rows, count, multi, (size_t)n_rows, packed, row_bytes, acts, act_stride);
+        for (int k = 0; k < count; k++) {
+            eng_packed_rows_avx2(type, n, n_rows, one, packed, row_bytes, acts + (size_t)k * act_stride);
+            if (memcmp(one, multi + (size_t)k * n_rows, sizeof(float) * (size_t)n_rows))
+                fail_msg("%s, %lld elements: activation %d of %d differs from the one-row kernel",
+                         quant_get_traits(type)->name, (long long)n, k, count);
+        }
+    }
+    free(acts);
+    free(x);
+    free(multi);
+    free(one);
+}
+#endif
+
+static void check_packed_rows(slm_type type)
+{
     static const int64_t block_counts[] = {1, 2, 3, 7, 8, 9, 10, 11, 17, 18, 19, 28, 48, 600};
-    const quant_traits *q4 = quant_get_traits(SLM_TYPE_Q4_0), *q8 = quant_get_traits(SLM_TYPE_Q8_0);
-    const quant_traits *scalar = quant_traits_for(SLM_TYPE_Q4_0, QUANT_ISA_SCALAR);
+    const quant_traits *wt = quant_get_traits(type), *q8 = quant_get_traits(SLM_TYPE_Q8_0);
+    const quant_traits *scalar = quant_traits_for(type, QUANT_ISA_SCALAR);
+    const size_t bb = eng_packed_block_bytes(type);
     unsigned seed = 11;
     for (size_t c = 0; c < sizeof block_counts / sizeof block_counts[0]; c++) {
         /* 21 rows: two full batches of 8 (run two rows at a time) and a part batch */
         int64_t nb = block_counts[c], n = 32 * nb, n_rows = 21;
-        size_t row_bytes = (size_t)nb * ENG_Q4_0_BLOCK_BYTES;
+        size_t row_bytes = (size_t)nb * bb;
         uint8_t *rows = malloc(row_bytes * n_rows), *packed = malloc(row_bytes * n_rows), *scratch = malloc(row_bytes);
         uint8_t *act = malloc((size_t)nb * 34);
         float *x = malloc((size_t)n * sizeof(float)), *deq = malloc((size_t)n * sizeof(float)), *ref = malloc((size_t)n * sizeof(float));
         float out[21];
-        random_q4_0(rows, n_rows, nb, &seed);
+        random_blocks(type, rows, n_rows, nb, &seed);
         memcpy(packed, rows, row_bytes * n_rows);
         for (int64_t i = 0; i < n; i++) x[i] = 4 * uniform(&seed);
         q8->quantize_row(x, act, n);
         for (int64_t r = 0; r < n_rows; r++) {
             uint8_t *row = packed + r * row_bytes;
-            eng_q4_0_pack_row(row, nb, scratch);
+            eng_pack_row(type, row, nb, scratch);
             /* lossless: the dequantized row equals the unpacked row's */
-            q4->dequantize_row(rows + r * row_bytes, ref, n);
-            eng_q4_0_packed_dequantize_row(row, deq, n);
+            wt->dequantize_row(rows + r * row_bytes, ref, n);
+            eng_packed_dequantize_row(type, row, deq, n);
             assert_memory_equal(deq, ref, (size_t)n * sizeof(float));
         }
         if (have_avx2()) {
 #if defined(__x86_64__)
-            eng_q4_0_packed_rows_avx2(n, n_rows, out, packed, row_bytes, act);
+            eng_packed_rows_avx2(type, n, n_rows, out, packed, row_bytes, act);
             for (int64_t r = 0; r < n_rows; r++) {
                 float want;
                 scalar->vec_dot(n, &want, rows + r * row_bytes, act);
                 /* integer block sums are exact; only float summation order differs, so the
                  * error is bounded by a few ulps of the sum of |terms| */
                 double magnitude = 0;
-                q4->dequantize_row(rows + r * row_bytes, ref, n);
+                wt->dequantize_row(rows + r * row_bytes, ref, n);
                 q8->dequantize_row(act, deq, n);
                 for (int64_t i = 0; i < n; i++) magnitude += fabs((double)ref[i] * deq[i]);
                 if (!(fabs((double)out[r] - want) <= 1e-6 * (1.0 + magnitude)))
-                    fail_msg("%lld blocks, row %lld: packed %.7g, scalar %.7g", (long long)nb, (long long)r, out[r], want);
+                    fail_msg("%s, %lld blocks, row %lld: packed %.7g, scalar %.7g", wt->name,
+                             (long long)nb, (long long)r, out[r], want);
                 /* each row alone gives the bits it gets in a batch (prefill equals decode) */
                 float alone;
-                eng_q4_0_packed_rows_avx2(n, 1, &alone, packed + r * row_bytes, row_bytes, act);
+                eng_packed_rows_avx2(type, n, 1, &alone, packed + r * row_bytes, row_bytes, act);
                 if (memcmp(&alone, &out[r], sizeof alone))
-                    fail_msg("%lld blocks, row %lld: %.9g in a batch of %lld, %.9g alone", (long long)nb, (long long)r,
-                             out[r], (long long)n_rows, alone);
+                    fail_msg("%s, %lld blocks, row %lld: %.9g in a batch of %lld, %.9g alone", wt->name,
+                             (long long)nb, (long long)r, out[r], (long long)n_rows, alone);
             }
+            check_packed_multi(type, n, n_rows, packed, row_bytes, &seed);
 #endif
         }
         free(rows);
@@ -407,6 +443,13 @@ static void test_q4_0_packed_rows(void **state)
         free(deq);
         free(ref);
     }
+}
+
+static void test_packed_rows(void **state)
+{
+    (void)state;
+    check_packed_rows(SLM_TYPE_Q4_0);
+    check_packed_rows(SLM_TYPE_Q5_0);
 }
 
 /* Random Q8_0 blocks: codes over the whole int8 range (-128 too, which a
@@ -487,7 +530,7 @@ int main(void)
         cmocka_unit_test(test_rope_equals_scalar),
         cmocka_unit_test(test_argmax_matches_scalar),
         cmocka_unit_test(test_silu_mul_matches_reference),
-        cmocka_unit_test(test_q4_0_packed_rows),
+        cmocka_unit_test(test_packed_rows),
         cmocka_unit_test(test_q8_0_tile_avx512_equals_avx2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
