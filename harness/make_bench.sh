@@ -128,5 +128,5 @@ for v in gpt-2 llama-spm; do
 done
 
 # ---- kernels (issue #2): vec_dot GB/s of weight data per type, best ISA, one thread ----
-section "kernels ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)): vec_dot weight GB/s per type, one thread, best ISA; cache = 256 KiB of rows, stream = 256 MiB read once; dot_rel_err = RMS error vs float64 dot (int8 activations), f32act = vec_dot_f32 precise path"
+section "kernels ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)): vec_dot weight GB/s per type, one thread, best ISA; cache = 256 KiB of rows, stream = 256 MiB read once; packed_* = the packed-row kernel decode runs for Q4_0/Q5_0; dot_rel_err = RMS error vs float64 dot (int8 activations), f32act = vec_dot_f32 precise path"
 "$BIN/bench_quant" --isa best --mib 256 || fail "bench_quant failed"

@@ -17,6 +17,9 @@
  *    the precise path), cache-resident;
  *  - multi4_speedup: quant_vec_dot_multi with 4 activations (prefill) over 4
  *    vec_dot calls, cache-resident, one thread;
+ *  - packed_cache_gbs, packed_stream_gbs (Q4_0 and Q5_0, where the engine
+ *    packs them at load: AVX2): the same two figures for the packed-row
+ *    kernel decode actually runs (engine/packed.h), whatever --isa says;
  *  - dot_rel_err: RMS over rows of (vec_dot - exact float64 dot) divided by the
  *    RMS of the exact dots, on gaussian weights with outliers and RMSNorm-like
  *    activations (a few large channels). "exact" dots the dequantized weights
@@ -31,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/packed.h"
 #include "engine/quant.h"
 
 typedef struct bench_options {
@@ -53,6 +57,7 @@ typedef struct bench_job {
     int passes;
     pthread_barrier_t *barrier;
     double seconds;
+    int packed;            /* rows packed (engine/packed.h): run the packed-row kernel */
 } bench_job;
 
 static double now_s(void)
@@ -99,9 +104,17 @@ static void *bench_worker(void *arg)
         pthread_barrier_wait(job->barrier);
         const double t0 = now_s();
         /* in blocks of 16 rows, as a matmul hands them out */
-        for (int64_t r = 0; r < job->rows; r += 16)
-            quant_vec_dot_rows(job->t, job->n_in, job->rows - r < 16 ? job->rows - r : 16, &job->out[r],
-                               job->weights + (size_t)r * job->row_bytes, job->row_bytes, job->act);
+        for (int64_t r = 0; r < job->rows; r += 16) {
+            const int64_t count = job->rows - r < 16 ? job->rows - r : 16;
+            const uint8_t *rows = job->weights + (size_t)r * job->row_bytes;
+#if defined(__x86_64__)
+            if (job->packed) {
+                eng_packed_rows_avx2(job->t->type, job->n_in, count, &job->out[r], rows, job->row_bytes, job->act);
+                continue;
+            }
+#endif
+            quant_vec_dot_rows(job->t, job->n_in, count, &job->out[r], rows, job->row_bytes, job->act);
+        }
         const double dt = now_s() - t0;
         if (dt < best) best = dt;
     }
@@ -111,7 +124,7 @@ static void *bench_worker(void *arg)
 
 /* Runs `passes` passes over rows of weights split among threads; returns GB/s (best pass). */
 static double bench_run(const quant_traits *t, const uint8_t *weights, size_t row_bytes, int64_t rows,
-                        int64_t n_in, const void *act, int threads, int passes, int replicate)
+                        int64_t n_in, const void *act, int threads, int passes, int replicate, int packed)
 {
     pthread_t tid[64];
     bench_job jobs[64];
@@ -124,7 +137,7 @@ static double bench_run(const quant_traits *t, const uint8_t *weights, size_t ro
         const int64_t start = replicate ? 0 : per * i;
         const int64_t count = replicate ? rows : (start + per <= rows ? per : rows - start);
         jobs[i] = (bench_job){ t, weights + (size_t)start * row_bytes, row_bytes, count, n_in, act,
-                               out + (size_t)i * (size_t)rows, passes, &barrier, 0.0 };
+                               out + (size_t)i * (size_t)rows, passes, &barrier, 0.0, packed };
         if (replicate) jobs[i].weights = weights + (size_t)i * (size_t)rows * row_bytes;
     }
     for (int i = 1; i < threads; i++) pthread_create(&tid[i], NULL, bench_worker, &jobs[i]);
@@ -195,6 +208,18 @@ static double multi_speedup(const quant_traits *t, const uint8_t *w, size_t row_
     return best_single / best_multi;
 }
 
+/* Fills w (total bytes) with rows of type t: a few distinct quantized rows,
+ * tiled (real bit patterns, fast setup). x is n_in floats of scratch. */
+static void quantized_rows(const quant_traits *t, uint8_t *w, size_t total, size_t row_bytes, int64_t n_in, float *x,
+                           uint64_t *seed)
+{
+    for (int64_t r = 0; r < 64 && (size_t)(r + 1) * row_bytes <= total; r++) {
+        fill_weights(x, n_in, seed);
+        t->quantize_row(x, w + (size_t)r * row_bytes, n_in);
+    }
+    for (size_t off = 64 * row_bytes; off < total; off += row_bytes) memcpy(w + off, w + off % (64 * row_bytes), row_bytes);
+}
+
 static int bench_type(const bench_options *o, slm_type type, quant_isa isa, uint64_t *seed)
 {
     const quant_traits *t = quant_traits_for(type, isa);
@@ -213,27 +238,32 @@ static int bench_type(const bench_options *o, slm_type type, quant_isa isa, uint
         free(act);
         return 1;
     }
-    /* quantize a few distinct rows and tile them: real bit patterns, fast setup */
-    for (int64_t r = 0; r < 64 && (size_t)(r + 1) * row_bytes <= total; r++) {
-        fill_weights(x, o->n_in, seed);
-        t->quantize_row(x, w + (size_t)r * row_bytes, o->n_in);
-    }
-    for (size_t off = 64 * row_bytes; off < total; off += row_bytes) memcpy(w + off, w + off % (64 * row_bytes), row_bytes);
+    quantized_rows(t, w, total, row_bytes, o->n_in, x, seed);
     fill_activations(x, o->n_in, seed);
     vt->quantize_row(x, act, o->n_in);
 
     const int cache_passes = 1 + (int)(o->seconds * 2e9 / (double)(cache_rows * (int64_t)row_bytes) / 4.0);
-    const double cache_gbs = bench_run(t, w, row_bytes, cache_rows, o->n_in, act, o->threads,
-                                       cache_passes > 2000 ? 2000 : cache_passes, 1) ;
-    const double stream_gbs = bench_run(t, w, row_bytes, stream_rows, o->n_in, act, o->threads, 5, 0);
+    const int cache_reps = cache_passes > 2000 ? 2000 : cache_passes;
+    const double cache_gbs = bench_run(t, w, row_bytes, cache_rows, o->n_in, act, o->threads, cache_reps, 1, 0);
+    const double stream_gbs = bench_run(t, w, row_bytes, stream_rows, o->n_in, act, o->threads, 5, 0, 0);
+    char packed_fields[128] = "";
+    uint8_t *scratch = eng_packing_wanted(type) ? malloc(row_bytes) : NULL;
+    if (scratch) {
+        for (size_t off = 0; off + row_bytes <= total; off += row_bytes) eng_pack_row(type, w + off, o->n_in / 32, scratch);
+        free(scratch);
+        snprintf(packed_fields, sizeof packed_fields, " packed_cache_gbs=%.2f packed_stream_gbs=%.2f",
+                 bench_run(t, w, row_bytes, cache_rows, o->n_in, act, o->threads, cache_reps, 1, 1),
+                 bench_run(t, w, row_bytes, stream_rows, o->n_in, act, o->threads, 5, 0, 1));
+        quantized_rows(t, w, total, row_bytes, o->n_in, x, seed); /* unpacked rows again */
+        fill_activations(x, o->n_in, seed);
+    }
     const double err = dot_error(t, o->n_in, 64, seed);
     /* the precise path: vec_dot_f32 against the float activations */
     quant_traits precise = *t;
     precise.vec_dot = t->vec_dot_f32;
     precise.vec_dot_rows = NULL;
     precise.vec_dot_type = SLM_TYPE_F32;
-    const double precise_gbs = bench_run(&precise, w, row_bytes, cache_rows, o->n_in, x, o->threads,
-                                         cache_passes > 2000 ? 2000 : cache_passes, 1);
+    const double precise_gbs = bench_run(&precise, w, row_bytes, cache_rows, o->n_in, x, o->threads, cache_reps, 1, 0);
     const double precise_err = dot_error(&precise, o->n_in, 64, seed);
     const size_t act_stride = (size_t)(o->n_in / vt->block_size) * vt->block_bytes;
     uint8_t *act4 = malloc(4 * act_stride);
@@ -246,10 +276,10 @@ static int bench_type(const bench_options *o, slm_type type, quant_isa isa, uint
         speedup = multi_speedup(t, w, row_bytes, cache_rows, o->n_in, act4, act_stride);
         free(act4);
     }
-    printf("bench_quant type=%s isa=%s threads=%d n_in=%lld cache_gbs=%.2f stream_gbs=%.2f dot_rel_err=%.2e"
+    printf("bench_quant type=%s isa=%s threads=%d n_in=%lld cache_gbs=%.2f stream_gbs=%.2f%s dot_rel_err=%.2e"
            " f32act_cache_gbs=%.2f f32act_dot_rel_err=%.2e multi4_speedup=%.2f\n",
-           t->name, quant_isa_name(isa), o->threads, (long long)o->n_in, cache_gbs, stream_gbs, err, precise_gbs,
-           precise_err, speedup);
+           t->name, quant_isa_name(isa), o->threads, (long long)o->n_in, cache_gbs, stream_gbs, packed_fields, err,
+           precise_gbs, precise_err, speedup);
     fflush(stdout);
     free(w);
     free(x);
