@@ -266,7 +266,7 @@ static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64
         matmul_rows_tiled(job, p, r0, r1, repacked, weight_scales);
         return;
     }
-    if (w->packed) { /* the decode kernel's operations per activation row: batched equals decoded bit for bit */
+    if (w->packed) { /* Q4_0 (Q5_0 took the tile): the decode kernel's operations per activation, decode's bits */
         for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
             int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
             for (int b = 0; b < job->n_rows; b += QUANT_MULTI_MAX) {
