@@ -33,6 +33,7 @@
 #if defined(__x86_64__)
 #include "packed.h"
 
+#include "forward_simd.h"
 #include "quant_avx2.h"
 
 /* Activation side of a group of 8 blocks, shared by all rows of a call. */
@@ -105,19 +106,36 @@ static inline __m256i bit4_bytes(const uint8_t *bits)
     return _mm256_and_si256(avx2_bits_to_bytes(avx2_load_u32(bits)), _mm256_set1_epi8(16));
 }
 
-/* code . y of two blocks as int16, half a vector per block; high: Q5_0's
- * two words of high bits (packed.h). */
-static inline __attribute__((always_inline)) __m256i pair_sums16(const uint8_t *qs, const uint8_t *high_bits,
-                                                                  __m256i low, __m256i high, const int q5)
+/* The weight side of one pair of blocks (nibbles, Q5_0 high bits; high_bits:
+ * the pair's two words, packed.h), shared by every activation of a
+ * multi-row call. */
+typedef struct pair_codes {
+    __m256i lo, hi;
+} pair_codes;
+
+static inline __attribute__((always_inline)) pair_codes load_pair(const uint8_t *qs, const uint8_t *high_bits,
+                                                                   const int q5)
 {
     const __m256i low4 = _mm256_set1_epi8(15);
     const __m256i raw = _mm256_loadu_si256((const __m256i *)qs);
-    __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+    pair_codes c = {_mm256_and_si256(raw, low4), _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4)};
     if (q5) {
-        lo = _mm256_or_si256(lo, bit4_bytes(high_bits));
-        hi = _mm256_or_si256(hi, bit4_bytes(high_bits + 4));
+        c.lo = _mm256_or_si256(c.lo, bit4_bytes(high_bits));
+        c.hi = _mm256_or_si256(c.hi, bit4_bytes(high_bits + 4));
     }
-    return _mm256_add_epi16(_mm256_maddubs_epi16(lo, low), _mm256_maddubs_epi16(hi, high));
+    return c;
+}
+
+/* code . y of two blocks as int16, half a vector per block. */
+static inline __m256i codes_sums16(pair_codes c, __m256i low, __m256i high)
+{
+    return _mm256_add_epi16(_mm256_maddubs_epi16(c.lo, low), _mm256_maddubs_epi16(c.hi, high));
+}
+
+static inline __attribute__((always_inline)) __m256i pair_sums16(const uint8_t *qs, const uint8_t *high_bits,
+                                                                  __m256i low, __m256i high, const int q5)
+{
+    return codes_sums16(load_pair(qs, high_bits, q5), low, high);
 }
 
 static inline __m256i fold32(__m256i a, __m256i b)
@@ -135,6 +153,28 @@ static inline __m256i fold64_epi32(__m256i a, __m256i b)
     return _mm256_add_epi32(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
 }
 
+/* A group's four pair sums (pair_sums16) folded to one int32 per block, the
+ * offset taken off, times weight scale (the group's 8 f16 scales, in lane
+ * order, at `scales`) x activation scale, into acc. */
+static inline __attribute__((always_inline)) __m256 group_accumulate(__m256i p0, __m256i p1, __m256i p2, __m256i p3,
+                                                                      const uint8_t *scales, const group_table *t,
+                                                                      __m256 acc, const int q5)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i sums = q5 ? fold64_epi32(_mm256_madd_epi16(fold32(p0, p1), ones), _mm256_madd_epi16(fold32(p2, p3), ones))
+                            : _mm256_madd_epi16(fold64(fold32(p0, p1), fold32(p2, p3)), ones);
+    const __m256i ints = _mm256_sub_epi32(sums, t->offset);
+    const __m256 wscale = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)scales));
+    return _mm256_fmadd_ps(_mm256_mul_ps(wscale, t->scale), _mm256_cvtepi32_ps(ints), acc);
+}
+
+/* The same for a pair chunk: four lanes per block, wlanes its two weight scales. */
+static inline __m256 pair_accumulate(__m256i p, __m256 wlanes, const pair_table *t, __m256 acc)
+{
+    const __m256i ints = _mm256_sub_epi32(_mm256_madd_epi16(p, _mm256_set1_epi16(1)), t->offset);
+    return _mm256_fmadd_ps(_mm256_mul_ps(wlanes, t->scale), _mm256_cvtepi32_ps(ints), acc);
+}
+
 /* One group (8 scales, Q5_0's 4 pairs of high-bit words, then 4 pairs of
  * qs: 144 or 176 bytes) into the accumulator. */
 static inline __attribute__((always_inline)) __m256 group_step(const uint8_t *group, const group_table *t, __m256 acc,
@@ -145,12 +185,7 @@ static inline __attribute__((always_inline)) __m256 group_step(const uint8_t *gr
     const __m256i p1 = pair_sums16(qs + 32, high + 8, t->low[1], t->high[1], q5);
     const __m256i p2 = pair_sums16(qs + 64, high + 16, t->low[2], t->high[2], q5);
     const __m256i p3 = pair_sums16(qs + 96, high + 24, t->low[3], t->high[3], q5);
-    const __m256i ones = _mm256_set1_epi16(1);
-    const __m256i sums = q5 ? fold64_epi32(_mm256_madd_epi16(fold32(p0, p1), ones), _mm256_madd_epi16(fold32(p2, p3), ones))
-                            : _mm256_madd_epi16(fold64(fold32(p0, p1), fold32(p2, p3)), ones);
-    const __m256i ints = _mm256_sub_epi32(sums, t->offset);
-    const __m256 scales = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)group)), t->scale);
-    return _mm256_fmadd_ps(scales, _mm256_cvtepi32_ps(ints), acc);
+    return group_accumulate(p0, p1, p2, p3, group, t, acc, q5);
 }
 
 /* One pair chunk (2 scales, Q5_0's high-bit words, 2 qs: 36 or 44 bytes) into the accumulator. */
@@ -161,10 +196,7 @@ static inline __attribute__((always_inline)) __m256 pair_step(const uint8_t *chu
     memcpy(&two, chunk, 4);
     const __m256 w = _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi32_si128((int)two)));
     const __m256 wlanes = _mm256_permutevar8x32_ps(w, _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
-    const __m256i sums =
-        _mm256_madd_epi16(pair_sums16(chunk + (q5 ? 12 : 4), chunk + 4, t->low, t->high, q5), _mm256_set1_epi16(1));
-    const __m256i ints = _mm256_sub_epi32(sums, t->offset);
-    return _mm256_fmadd_ps(_mm256_mul_ps(wlanes, t->scale), _mm256_cvtepi32_ps(ints), acc);
+    return pair_accumulate(pair_sums16(chunk + (q5 ? 12 : 4), chunk + 4, t->low, t->high, q5), wlanes, t, acc);
 }
 
 /* Lane sums of eight vectors, lane r of the result = the sum of vector r's
@@ -293,31 +325,6 @@ static inline __attribute__((always_inline)) void packed_rows(int64_t n, int64_t
 
 /* ---- several activation rows: prefill ---------------------------------------------------- */
 
-/* The weight side of one pair of blocks (nibbles, Q5_0 high bits), shared by
- * every activation of a multi-row call. */
-typedef struct pair_codes {
-    __m256i lo, hi;
-} pair_codes;
-
-static inline __attribute__((always_inline)) pair_codes load_pair(const uint8_t *qs, const uint8_t *high_bits,
-                                                                   const int q5)
-{
-    const __m256i low4 = _mm256_set1_epi8(15);
-    const __m256i raw = _mm256_loadu_si256((const __m256i *)qs);
-    pair_codes c = {_mm256_and_si256(raw, low4), _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4)};
-    if (q5) {
-        c.lo = _mm256_or_si256(c.lo, bit4_bytes(high_bits));
-        c.hi = _mm256_or_si256(c.hi, bit4_bytes(high_bits + 4));
-    }
-    return c;
-}
-
-/* pair_sums16 on loaded codes: the same operations. */
-static inline __m256i codes_sums16(pair_codes c, __m256i low, __m256i high)
-{
-    return _mm256_add_epi16(_mm256_maddubs_epi16(c.lo, low), _mm256_maddubs_epi16(c.hi, high));
-}
-
 /* group_step for K activations (tables t[k]) over one weight group read
  * once: each accumulator gets exactly group_step's operations. */
 static inline __attribute__((always_inline)) void group_step_multi(const uint8_t *group, const group_table *const *t,
@@ -326,20 +333,12 @@ static inline __attribute__((always_inline)) void group_step_multi(const uint8_t
     const uint8_t *high = group + 16, *qs = group + (q5 ? 48 : 16);
     pair_codes c[4];
     for (int i = 0; i < 4; i++) c[i] = load_pair(qs + 32 * i, high + 8 * i, q5);
-    const __m256 wscale = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)group));
-    const __m256i ones = _mm256_set1_epi16(1);
 #pragma GCC unroll 4
-    for (int k = 0; k < K; k++) {
-        const __m256i p0 = codes_sums16(c[0], t[k]->low[0], t[k]->high[0]);
-        const __m256i p1 = codes_sums16(c[1], t[k]->low[1], t[k]->high[1]);
-        const __m256i p2 = codes_sums16(c[2], t[k]->low[2], t[k]->high[2]);
-        const __m256i p3 = codes_sums16(c[3], t[k]->low[3], t[k]->high[3]);
-        const __m256i sums = q5 ? fold64_epi32(_mm256_madd_epi16(fold32(p0, p1), ones),
-                                               _mm256_madd_epi16(fold32(p2, p3), ones))
-                                : _mm256_madd_epi16(fold64(fold32(p0, p1), fold32(p2, p3)), ones);
-        const __m256i ints = _mm256_sub_epi32(sums, t[k]->offset);
-        acc[k] = _mm256_fmadd_ps(_mm256_mul_ps(wscale, t[k]->scale), _mm256_cvtepi32_ps(ints), acc[k]);
-    }
+    for (int k = 0; k < K; k++)
+        acc[k] = group_accumulate(codes_sums16(c[0], t[k]->low[0], t[k]->high[0]),
+                                  codes_sums16(c[1], t[k]->low[1], t[k]->high[1]),
+                                  codes_sums16(c[2], t[k]->low[2], t[k]->high[2]),
+                                  codes_sums16(c[3], t[k]->low[3], t[k]->high[3]), group, t[k], acc[k], q5);
 }
 
 /* pair_step for K activations over one pair chunk read once. */
@@ -352,11 +351,7 @@ static inline __attribute__((always_inline)) void pair_step_multi(const uint8_t 
     const __m256 wlanes = _mm256_permutevar8x32_ps(w, _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
     const pair_codes c = load_pair(chunk + (q5 ? 12 : 4), chunk + 4, q5);
 #pragma GCC unroll 4
-    for (int k = 0; k < K; k++) {
-        const __m256i sums = _mm256_madd_epi16(codes_sums16(c, t[k]->low, t[k]->high), _mm256_set1_epi16(1));
-        const __m256i ints = _mm256_sub_epi32(sums, t[k]->offset);
-        acc[k] = _mm256_fmadd_ps(_mm256_mul_ps(wlanes, t[k]->scale), _mm256_cvtepi32_ps(ints), acc[k]);
-    }
+    for (int k = 0; k < K; k++) acc[k] = pair_accumulate(codes_sums16(c, t[k]->low, t[k]->high), wlanes, t[k], acc[k]);
 }
 
 /* Activation tables of a multi-row call: one chunk of groups per activation. */
@@ -461,15 +456,8 @@ void eng_packed_to_q8_0_avx2(slm_type type, const uint8_t *row, int64_t nb, uint
     }
     for (; b + 2 <= nb; b += 2, row += 2 * bb) pair_to_q8_0(row, row + (q5 ? 12 : 4), row + 4, q5, out + b * 34);
     if (b < nb) { /* a plain block */
-        uint32_t qh = 0;
-        if (q5) memcpy(&qh, row + 2, 4);
-        const uint8_t *qs = row + bb - 16;
-        uint8_t *y = out + b * 34;
-        memcpy(y, row, 2);
-        for (int j = 0; j < 16; j++) {
-            y[2 + j] = (uint8_t)(((qs[j] & 15) | ((qh >> j) & 1) << 4) - (q5 ? 16 : 8));
-            y[18 + j] = (uint8_t)(((qs[j] >> 4) | ((qh >> (j + 16)) & 1) << 4) - (q5 ? 16 : 8));
-        }
+        if (q5) eng_repack_q5_0_as_q8_0_avx2(row, out + b * 34, 1);
+        else eng_repack_q4_0_as_q8_0_avx2(row, out + b * 34, 1);
     }
 }
 

@@ -13,7 +13,8 @@
  * Packed Q4_0 and Q5_0 (engine/packed.h): packing is lossless and the AVX2
  * kernel matches the scalar dot of the type for row lengths of 1..600
  * blocks, each row alone giving its bits in a batch, and 1-4 activation
- * rows at once (prefill) giving each the one-row kernel's bits.
+ * rows at once (prefill) giving each the one-row kernel's bits; the rewrite
+ * of a packed row as Q8_0 holds its values exactly.
  * The 512-bit Q8_0 prefill tiles equal the AVX2 tile bit for bit (where
  * the CPU has AVX-512; a notice says so when not).
  */
@@ -412,6 +413,15 @@ static void check_packed_rows(slm_type type)
         }
         if (have_avx2()) {
 #if defined(__x86_64__)
+            /* the exact rewrite as Q8_0 (packed Q5_0's prefill tile) holds the same values */
+            uint8_t *as_q8 = malloc((size_t)nb * 34);
+            for (int64_t r = 0; r < n_rows; r++) {
+                eng_packed_to_q8_0_avx2(type, packed + r * row_bytes, nb, as_q8);
+                wt->dequantize_row(rows + r * row_bytes, ref, n);
+                q8->dequantize_row(as_q8, deq, n);
+                assert_memory_equal(deq, ref, (size_t)n * sizeof(float));
+            }
+            free(as_q8);
             eng_packed_rows_avx2(type, n, n_rows, out, packed, row_bytes, act);
             for (int64_t r = 0; r < n_rows; r++) {
                 float want;
