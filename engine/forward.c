@@ -255,8 +255,7 @@ static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64
 {
     const eng_weight *w = p->weight;
     const char *wdata = w->data;
-    (void)repacked;
-    (void)weight_scales;
+    (void)weight_scales; /* the tile's alone: unused where it is not compiled */
     if (job->n_rows == 1) {
         decode_rows(w, r0, r1, &p->out[r0], p->act);
         return;
@@ -410,26 +409,35 @@ static void matmul_prepare(slm_context *ctx, matmul_job *job, const float *in, s
     }
 }
 
-/* out[b][col..] = in[b] . W for up to ENG_ACT_SLOTS weights sharing an input:
- * weights[i] writes at column cols[i] of out (out_ld floats per batch row). */
+/* A job for n_rows batch rows of up to ENG_ACT_SLOTS weights: weights[i]
+ * writes at column cols[i] of out (out_ld floats per batch row); the inputs
+ * are still to be set (matmul_prepare, or an already converted row). */
+static void matmul_job_init(slm_context *ctx, matmul_job *job, const eng_weight *const *weights, const int64_t *cols,
+                            int n_weights, float *out, size_t out_ld, int n_rows, float *residual)
+{
+    memset(job, 0, sizeof *job);
+    job->n_parts = n_weights;
+    job->n_rows = n_rows;
+    job->out_ld = out_ld;
+    job->f32 = quant_get_traits(SLM_TYPE_F32);
+    job->scale_ld = ctx->scale_ld;
+    job->scratch = ctx->thread_scratch;
+    job->residual = residual;
+    for (int i = 0; i < n_weights; i++) {
+        job->parts[i].weight = weights[i];
+        job->parts[i].out = out + cols[i];
+        job->total_out += weights[i]->n_out;
+    }
+    eng_split_init(&job->split, (job->total_out + ROW_BLOCK - 1) / ROW_BLOCK, eng_pool_size(ctx->pool), TAKES_PER_SHARE);
+}
+
+/* out[b][col..] = in[b] . W for up to ENG_ACT_SLOTS weights sharing an input
+ * (the layout of matmul_job_init). */
 static void matmul(slm_context *ctx, const eng_weight *const *weights, const int64_t *cols, int n_weights,
                    const float *in, size_t in_ld, float *out, size_t out_ld, int n_rows, float *residual)
 {
     matmul_job job;
-    memset(&job, 0, sizeof job);
-    job.n_parts = n_weights;
-    job.n_rows = n_rows;
-    job.out_ld = out_ld;
-    job.f32 = quant_get_traits(SLM_TYPE_F32);
-    job.scale_ld = ctx->scale_ld;
-    job.scratch = ctx->thread_scratch;
-    job.residual = residual;
-    for (int i = 0; i < n_weights; i++) {
-        job.parts[i].weight = weights[i];
-        job.parts[i].out = out + cols[i];
-        job.total_out += weights[i]->n_out;
-    }
-    eng_split_init(&job.split, (job.total_out + ROW_BLOCK - 1) / ROW_BLOCK, eng_pool_size(ctx->pool), TAKES_PER_SHARE);
+    matmul_job_init(ctx, &job, weights, cols, n_weights, out, out_ld, n_rows, residual);
     matmul_prepare(ctx, &job, in, in_ld);
     eng_pool_run(ctx->pool, matmul_task, &job);
 }
@@ -447,20 +455,12 @@ static void matmul1(slm_context *ctx, const eng_weight *w, const float *in, size
  * adding out into residual row by row when residual is set. */
 static void matmul_converted(slm_context *ctx, const eng_weight *w, const void *act, float *out, float *residual)
 {
+    const eng_weight *ws[1] = {w};
+    const int64_t cols[1] = {0};
     matmul_job job;
-    memset(&job, 0, sizeof job);
-    job.n_parts = 1;
-    job.n_rows = 1;
-    job.out_ld = (size_t)w->n_out;
-    job.scale_ld = ctx->scale_ld;
-    job.scratch = ctx->thread_scratch;
-    job.residual = residual;
-    job.parts[0].weight = w;
-    job.parts[0].out = out;
+    matmul_job_init(ctx, &job, ws, cols, 1, out, (size_t)w->n_out, 1, residual);
     job.parts[0].act = act;
     job.parts[0].act_stride = ctx->act_row_bytes;
-    job.total_out = w->n_out;
-    eng_split_init(&job.split, (job.total_out + ROW_BLOCK - 1) / ROW_BLOCK, eng_pool_size(ctx->pool), TAKES_PER_SHARE);
     eng_pool_run(ctx->pool, matmul_task, &job);
 }
 
@@ -946,14 +946,10 @@ static int ffn_up_decode(slm_context *ctx, const eng_layer *l)
     if (!to || to->type == SLM_TYPE_F32 || l->gate.traits->vec_dot_type == SLM_TYPE_F32 ||
         l->up.traits->vec_dot_type == SLM_TYPE_F32 || ff % (size_t)to->block_size)
         return 0;
-    matmul_job mm;
-    memset(&mm, 0, sizeof mm);
-    mm.n_parts = 2;
-    mm.n_rows = 1;
-    mm.parts[0].weight = &l->gate;
-    mm.parts[0].out = ctx->ffn;
-    mm.parts[1].weight = &l->up;
-    mm.parts[1].out = ctx->ffn + ff;
+    const eng_weight *ws[2] = {&l->gate, &l->up};
+    const int64_t cols[2] = {0, (int64_t)ff};
+    matmul_job mm; /* its rows are handed out by the job below, with silu and the conversion */
+    matmul_job_init(ctx, &mm, ws, cols, 2, ctx->ffn, 2 * ff, 1, NULL);
     matmul_prepare(ctx, &mm, ctx->xb, (size_t)ctx->model->hp.n_embd);
     ffn_up_job job = {ctx, &mm, to, ctx->act[ENG_ACT_SLOTS - 1], (int64_t)ff, {0}};
     eng_split_init(&job.split, (int64_t)ff / to->block_size, eng_pool_size(ctx->pool), TAKES_PER_SHARE);
