@@ -265,6 +265,7 @@ void quant_avx2_dot_q3_k(int64_t n, float *result, const void *w, const void *a)
         __m256i codes[8];
         avx2_unpack_2bit(x[b].qs, codes);
         __m256i hmask = _mm256_loadu_si256((const __m256i *)x[b].hmask);
+        AVX2_UNROLL
         for (int c = 0; c < 8; c++) {
             /* bit c of hmask -> value 4 */
             codes[c] = _mm256_or_si256(codes[c], _mm256_and_si256(_mm256_slli_epi16(hmask, 2), _mm256_set1_epi8(4)));
@@ -310,6 +311,7 @@ void quant_avx2_dot_q4_k(int64_t n, float *result, const void *w, const void *a)
         const __m128i scales_mins = avx2_k4_scales(x[b].scales);
         const __m256i scales16 = avx2_k4_scales16(scales_mins);
         __m256i sumi = _mm256_setzero_si256();
+        AVX2_UNROLL
         for (int g = 0; g < 4; g++) {
             const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
             const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
@@ -334,6 +336,7 @@ void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a)
         const __m256i scales16 = avx2_k4_scales16(scales_mins);
         const __m256i qh = _mm256_loadu_si256((const __m256i *)x[b].qh);
         __m256i sumi = _mm256_setzero_si256();
+        AVX2_UNROLL
         for (int g = 0; g < 4; g++) {
             const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
             const __m256i bit_lo = _mm256_set1_epi8((char)(1 << (2 * g))), bit_hi = _mm256_set1_epi8((char)(2 << (2 * g)));

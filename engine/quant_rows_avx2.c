@@ -277,6 +277,7 @@ avx2_q4_k_multi(int64_t nb, const quant_block_q4_k *x, const void *a, size_t act
         const __m256i scales16 = avx2_k4_scales16(scales_mins);
         __m256i sumi[QUANT_MULTI_MAX];
         for (int k = 0; k < K; k++) sumi[k] = _mm256_setzero_si256();
+        AVX2_UNROLL
         for (int g = 0; g < 4; g++) {
             const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
             const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
