@@ -324,6 +324,16 @@ void quant_avx2_dot_q4_k(int64_t n, float *result, const void *w, const void *a)
     *result = avx2_hsum(acc);
 }
 
+/* Bit `bit` (0..7, a constant) of every byte of v moved to bit 4 of that
+ * byte, other bits undefined: one 16-bit shift, which brings bit 4 of each
+ * byte from the same byte for any bit of 0..7. */
+static inline __m256i avx2_bit_to_4(__m256i v, int bit)
+{
+    if (bit < 4) return _mm256_slli_epi16(v, 4 - bit);
+    if (bit > 4) return _mm256_srli_epi16(v, bit - 4);
+    return v;
+}
+
 void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a)
 {
     const quant_block_q5_k *x = w;
@@ -339,9 +349,8 @@ void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a)
         AVX2_UNROLL
         for (int g = 0; g < 4; g++) {
             const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
-            const __m256i bit_lo = _mm256_set1_epi8((char)(1 << (2 * g))), bit_hi = _mm256_set1_epi8((char)(2 << (2 * g)));
-            const __m256i h_lo = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_lo), bit_lo), sixteen);
-            const __m256i h_hi = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_hi), bit_hi), sixteen);
+            const __m256i h_lo = _mm256_and_si256(avx2_bit_to_4(qh, 2 * g), sixteen);
+            const __m256i h_hi = _mm256_and_si256(avx2_bit_to_4(qh, 2 * g + 1), sixteen);
             const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, low4), h_lo);
             const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), h_hi);
             sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, scales16, g));
