@@ -276,21 +276,25 @@ avx2_q4_k_multi(int64_t nb, const quant_block_q4_k *x, const void *a, size_t act
         const __m128i scales_mins = avx2_k4_scales(x[b].scales);
         const __m256i scales16 = avx2_k4_scales16(scales_mins);
         __m256i sumi[QUANT_MULTI_MAX];
+        AVX2_UNROLL
         for (int k = 0; k < K; k++) sumi[k] = _mm256_setzero_si256();
         AVX2_UNROLL
         for (int g = 0; g < 4; g++) {
             const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
             const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+            AVX2_UNROLL
             for (int k = 0; k < K; k++)
                 sumi[k] = _mm256_add_epi32(sumi[k], avx2_k4_group(lo, hi, y[k][b].qs + 64 * g, scales16, g));
         }
         const float d = avx2_f16(x[b].d), dmin = avx2_f16(x[b].dmin);
+        AVX2_UNROLL
         for (int k = 0; k < K; k++) {
             const __m256i summ = avx2_k4_mins(scales_mins, y[k][b].bsums);
             acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(y[k][b].d * d), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
             acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(y[k][b].d * dmin), _mm256_cvtepi32_ps(summ), acc[k]);
         }
     }
+    AVX2_UNROLL
     for (int k = 0; k < K; k++) out[(size_t)k * out_stride] = avx2_hsum(acc[k]);
 }
 
@@ -304,6 +308,7 @@ avx2_q6_k_multi(int64_t nb, const quant_block_q6_k *x, const void *a, size_t act
         avx2_q6_k_codes(x + b, codes);
         const __m128i scales = _mm_loadu_si128((const __m128i *)x[b].scales);
         const float d = avx2_f16(x[b].d);
+        AVX2_UNROLL
         for (int k = 0; k < K; k++) {
             const __m256i sumi = avx2_sum16_block(codes, y[k][b].qs, scales);
             const __m256i offset = avx2_bsums_dot(y[k][b].bsums, scales);
@@ -311,6 +316,7 @@ avx2_q6_k_multi(int64_t nb, const quant_block_q6_k *x, const void *a, size_t act
             acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(y[k][b].d * d), _mm256_cvtepi32_ps(total), acc[k]);
         }
     }
+    AVX2_UNROLL
     for (int k = 0; k < K; k++) out[(size_t)k * out_stride] = avx2_hsum(acc[k]);
 }
 
