@@ -300,67 +300,38 @@ void quant_avx2_dot_q6_k(int64_t n, float *result, const void *w, const void *a)
     *result = avx2_hsum(acc);
 }
 
-void quant_avx2_dot_q4_k(int64_t n, float *result, const void *w, const void *a)
+/* Q4_K and Q5_K (q5): the scales and mins unpacked once per block, the 4
+ * groups' integer sums, then avx2_k45_accumulate. The multi-activation
+ * kernel (quant_rows_avx2.c) performs these operations per activation. */
+static inline __attribute__((always_inline)) void avx2_k45_dot(int64_t n, float *result, const void *w, const void *a,
+                                                               const int q5)
 {
-    const quant_block_q4_k *x = w;
+    const uint8_t *x = w;
     const quant_block_q8_k *y = a;
-    const __m256i low4 = _mm256_set1_epi8(15);
+    const size_t block_bytes = avx2_k45_block_bytes(q5);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
-        avx2_prefetch(x + b, sizeof(*x));
-        const __m128i scales_mins = avx2_k4_scales(x[b].scales);
+        const uint8_t *block = x + (size_t)b * block_bytes;
+        avx2_prefetch(block, block_bytes);
+        const __m128i scales_mins = avx2_k4_scales(block + offsetof(quant_block_q4_k, scales));
         const __m256i scales16 = avx2_k4_scales16(scales_mins);
+        const uint8_t *qs = avx2_k45_qs(block, q5);
+        const __m256i qh = avx2_k45_qh(block, q5);
         __m256i sumi = _mm256_setzero_si256();
         AVX2_UNROLL
         for (int g = 0; g < 4; g++) {
-            const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
-            const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+            __m256i lo, hi;
+            avx2_k45_codes(qs, qh, g, q5, &lo, &hi);
             sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, scales16, g));
         }
-        const __m256i summ = avx2_k4_mins(scales_mins, y[b].bsums);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-        acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
+        acc = avx2_k45_accumulate(block, y[b].d, sumi, avx2_k4_mins(scales_mins, y[b].bsums), acc);
     }
     *result = avx2_hsum(acc);
 }
 
-/* Bit `bit` (0..7, a constant) of every byte of v moved to bit 4 of that
- * byte, other bits undefined: one 16-bit shift, which brings bit 4 of each
- * byte from the same byte for any bit of 0..7. */
-static inline __m256i avx2_bit_to_4(__m256i v, int bit)
-{
-    if (bit < 4) return _mm256_slli_epi16(v, 4 - bit);
-    if (bit > 4) return _mm256_srli_epi16(v, bit - 4);
-    return v;
-}
+void quant_avx2_dot_q4_k(int64_t n, float *result, const void *w, const void *a) { avx2_k45_dot(n, result, w, a, 0); }
 
-void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a)
-{
-    const quant_block_q5_k *x = w;
-    const quant_block_q8_k *y = a;
-    const __m256i low4 = _mm256_set1_epi8(15), sixteen = _mm256_set1_epi8(16);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / QK_K; b++) {
-        avx2_prefetch(x + b, sizeof(*x));
-        const __m128i scales_mins = avx2_k4_scales(x[b].scales);
-        const __m256i scales16 = avx2_k4_scales16(scales_mins);
-        const __m256i qh = _mm256_loadu_si256((const __m256i *)x[b].qh);
-        __m256i sumi = _mm256_setzero_si256();
-        AVX2_UNROLL
-        for (int g = 0; g < 4; g++) {
-            const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
-            const __m256i h_lo = _mm256_and_si256(avx2_bit_to_4(qh, 2 * g), sixteen);
-            const __m256i h_hi = _mm256_and_si256(avx2_bit_to_4(qh, 2 * g + 1), sixteen);
-            const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, low4), h_lo);
-            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), h_hi);
-            sumi = _mm256_add_epi32(sumi, avx2_k4_group(lo, hi, y[b].qs + 64 * g, scales16, g));
-        }
-        const __m256i summ = avx2_k4_mins(scales_mins, y[b].bsums);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-        acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
-    }
-    *result = avx2_hsum(acc);
-}
+void quant_avx2_dot_q5_k(int64_t n, float *result, const void *w, const void *a) { avx2_k45_dot(n, result, w, a, 1); }
 
 /* ---- the table ------------------------------------------------------------------------------- */
 
@@ -387,7 +358,8 @@ const quant_traits quant_table_avx2[SLM_TYPE_COUNT] = {
     AVX2_ENTRY(Q3_K, quant_scalar_dequantize_q3_k, quant_scalar_quantize_q3_k, quant_avx2_dot_q3_k, quant_avx2_fdot_q3_k),
     AVX2_ENTRY_FAST(Q4_K, quant_scalar_dequantize_q4_k, quant_scalar_quantize_q4_k, quant_avx2_dot_q4_k, quant_avx2_fdot_q4_k,
                     NULL, quant_avx2_dot_multi_q4_k),
-    AVX2_ENTRY(Q5_K, quant_scalar_dequantize_q5_k, quant_scalar_quantize_q5_k, quant_avx2_dot_q5_k, quant_avx2_fdot_q5_k),
+    AVX2_ENTRY_FAST(Q5_K, quant_scalar_dequantize_q5_k, quant_scalar_quantize_q5_k, quant_avx2_dot_q5_k, quant_avx2_fdot_q5_k,
+                    NULL, quant_avx2_dot_multi_q5_k),
     AVX2_ENTRY_FAST(Q6_K, quant_scalar_dequantize_q6_k, quant_scalar_quantize_q6_k, quant_avx2_dot_q6_k, quant_avx2_fdot_q6_k,
                     NULL, quant_avx2_dot_multi_q6_k),
 };

@@ -14,6 +14,7 @@
 #endif
 
 #include <immintrin.h>
+#include <stddef.h>
 #include <string.h>
 #include "quant_kernels.h"
 
@@ -41,7 +42,7 @@ static inline float avx2_f16(quant_f16 h) { return _cvtsh_ss(h); }
  * are affected and their order is kept, so no result changes. */
 #define AVX2_UNROLL _Pragma("GCC unroll 8")
 
-static inline void avx2_prefetch(const void *p, size_t bytes)
+static inline __attribute__((always_inline)) void avx2_prefetch(const void *p, size_t bytes)
 {
     AVX2_UNROLL
     for (size_t off = 0; off < bytes; off += 64) _mm_prefetch((const char *)p + AVX2_PREFETCH + off, _MM_HINT_T0);
@@ -291,6 +292,57 @@ static inline __m256i avx2_k4_group(__m256i lo, __m256i hi, const int8_t *yq, __
 static inline __m256i avx2_k4_scales16(__m128i scales_mins)
 {
     return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scales_mins));
+}
+
+/* Bit `bit` (0..7, a constant) of every byte of v moved to bit 4 of that
+ * byte, other bits undefined: one 16-bit shift, which brings bit 4 of each
+ * byte from the same byte for any bit of 0..7. */
+static inline __m256i avx2_bit_to_4(__m256i v, int bit)
+{
+    if (bit < 4) return _mm256_slli_epi16(v, 4 - bit);
+    if (bit > 4) return _mm256_srli_epi16(v, bit - 4);
+    return v;
+}
+
+/* Q4_K and Q5_K share everything but the codes' fifth bit (qh, Q5_K only),
+ * so their kernels are one body with a compile-time q5 flag over the block
+ * bytes: d and dmin at 0 and 2, scales at 4, then (Q5_K) qh, then qs. */
+static inline size_t avx2_k45_block_bytes(int q5) { return q5 ? sizeof(quant_block_q5_k) : sizeof(quant_block_q4_k); }
+
+static inline const uint8_t *avx2_k45_qs(const uint8_t *block, int q5)
+{
+    return block + (q5 ? offsetof(quant_block_q5_k, qs) : offsetof(quant_block_q4_k, qs));
+}
+
+static inline __m256i avx2_k45_qh(const uint8_t *block, int q5)
+{
+    return q5 ? _mm256_loadu_si256((const __m256i *)(block + offsetof(quant_block_q5_k, qh))) : _mm256_setzero_si256();
+}
+
+/* Unsigned codes of 64-element group g (a constant): lo = its first 32
+ * elements (sub-block 2g), hi = the next 32. */
+static inline __attribute__((always_inline)) void avx2_k45_codes(const uint8_t *qs, __m256i qh, int g, int q5,
+                                                                 __m256i *lo, __m256i *hi)
+{
+    const __m256i low4 = _mm256_set1_epi8(15), sixteen = _mm256_set1_epi8(16);
+    const __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * g));
+    *lo = _mm256_and_si256(raw, low4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+    if (q5) {
+        *lo = _mm256_or_si256(*lo, _mm256_and_si256(avx2_bit_to_4(qh, 2 * g), sixteen));
+        *hi = _mm256_or_si256(*hi, _mm256_and_si256(avx2_bit_to_4(qh, 2 * g + 1), sixteen));
+    }
+}
+
+/* The block's float step, the same expressions in every Q4_K/Q5_K kernel:
+ * acc + y.d * d * sumi - y.d * dmin * summ. */
+static inline __m256 avx2_k45_accumulate(const uint8_t *block, float yd, __m256i sumi, __m256i summ, __m256 acc)
+{
+    quant_f16 d, dmin;
+    memcpy(&d, block, sizeof d);
+    memcpy(&dmin, block + sizeof d, sizeof dmin);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(yd * avx2_f16(d)), _mm256_cvtepi32_ps(sumi), acc);
+    return _mm256_fnmadd_ps(_mm256_set1_ps(yd * avx2_f16(dmin)), _mm256_cvtepi32_ps(summ), acc);
 }
 
 /* Q6_K codes of one block (unsigned, q + 32), chunk c = 32 elements. */

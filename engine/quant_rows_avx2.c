@@ -7,9 +7,10 @@
  * only; used through the AVX2 traits table (quant_avx2.c).
  *
  * Invariants: vec_dot_rows performs exactly the operations of vec_dot for
- * each row (bit-identical results); for Q4_0 vec_dot_multi does too per
- * activation (decode and batched prefill agree to the bit); for Q8_0, Q4_K
- * and Q6_K it equals vec_dot up to float summation order.
+ * each row (bit-identical results); for Q4_0, Q4_K, Q5_K and Q6_K
+ * vec_dot_multi does too per activation (decode and batched prefill agree
+ * to the bit; test_quant checks it); for Q8_0 it equals vec_dot up to float
+ * summation order.
  */
 #if defined(__x86_64__)
 #include "quant_avx2.h"
@@ -266,36 +267,51 @@ avx2_q8_0_multi(int64_t nb, const quant_block_q8_0 *x, const void *a, size_t act
     AVX2_MULTI_SYMMETRIC(avx2_q8_0_ints, x, nb, out, out_stride);
 }
 
-static inline __attribute__((always_inline)) void
-avx2_q4_k_multi(int64_t nb, const quant_block_q4_k *x, const void *a, size_t act_stride, float *out, size_t out_stride,
-                const int K)
+/* Q4_K/Q5_K: avx2_k45_dot's operations per activation (decode and batched
+ * prefill agree to the bit), each group's codes unpacked once for all. */
+static inline __attribute__((always_inline)) void avx2_k45_multi(int64_t nb, const uint8_t *x, const void *a,
+                                                                 size_t act_stride, float *out, size_t out_stride,
+                                                                 const int q5, const int K)
 {
     AVX2_MULTI_SETUP(quant_block_q8_k)
-    const __m256i low4 = _mm256_set1_epi8(15);
+    const size_t block_bytes = avx2_k45_block_bytes(q5);
     for (int64_t b = 0; b < nb; b++) {
-        const __m128i scales_mins = avx2_k4_scales(x[b].scales);
+        const uint8_t *block = x + (size_t)b * block_bytes;
+        const __m128i scales_mins = avx2_k4_scales(block + offsetof(quant_block_q4_k, scales));
         const __m256i scales16 = avx2_k4_scales16(scales_mins);
+        const uint8_t *qs = avx2_k45_qs(block, q5);
+        const __m256i qh = avx2_k45_qh(block, q5);
         __m256i sumi[QUANT_MULTI_MAX];
         AVX2_UNROLL
         for (int k = 0; k < K; k++) sumi[k] = _mm256_setzero_si256();
         AVX2_UNROLL
         for (int g = 0; g < 4; g++) {
-            const __m256i raw = _mm256_loadu_si256((const __m256i *)(x[b].qs + 32 * g));
-            const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+            __m256i lo, hi;
+            avx2_k45_codes(qs, qh, g, q5, &lo, &hi);
             AVX2_UNROLL
             for (int k = 0; k < K; k++)
                 sumi[k] = _mm256_add_epi32(sumi[k], avx2_k4_group(lo, hi, y[k][b].qs + 64 * g, scales16, g));
         }
-        const float d = avx2_f16(x[b].d), dmin = avx2_f16(x[b].dmin);
         AVX2_UNROLL
-        for (int k = 0; k < K; k++) {
-            const __m256i summ = avx2_k4_mins(scales_mins, y[k][b].bsums);
-            acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(y[k][b].d * d), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
-            acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(y[k][b].d * dmin), _mm256_cvtepi32_ps(summ), acc[k]);
-        }
+        for (int k = 0; k < K; k++)
+            acc[k] = avx2_k45_accumulate(block, y[k][b].d, sumi[k], avx2_k4_mins(scales_mins, y[k][b].bsums), acc[k]);
     }
     AVX2_UNROLL
     for (int k = 0; k < K; k++) out[(size_t)k * out_stride] = avx2_hsum(acc[k]);
+}
+
+static inline __attribute__((always_inline)) void
+avx2_q4_k_multi(int64_t nb, const quant_block_q4_k *x, const void *a, size_t act_stride, float *out, size_t out_stride,
+                const int K)
+{
+    avx2_k45_multi(nb, (const uint8_t *)x, a, act_stride, out, out_stride, 0, K);
+}
+
+static inline __attribute__((always_inline)) void
+avx2_q5_k_multi(int64_t nb, const quant_block_q5_k *x, const void *a, size_t act_stride, float *out, size_t out_stride,
+                const int K)
+{
+    avx2_k45_multi(nb, (const uint8_t *)x, a, act_stride, out, out_stride, 1, K);
 }
 
 static inline __attribute__((always_inline)) void
@@ -337,6 +353,7 @@ avx2_q6_k_multi(int64_t nb, const quant_block_q6_k *x, const void *a, size_t act
 AVX2_MULTI_KERNEL(q4_0, avx2_q4_0_multi, quant_block_q4_0, QK4_0)
 AVX2_MULTI_KERNEL(q8_0, avx2_q8_0_multi, quant_block_q8_0, QK8_0)
 AVX2_MULTI_KERNEL(q4_k, avx2_q4_k_multi, quant_block_q4_k, QK_K)
+AVX2_MULTI_KERNEL(q5_k, avx2_q5_k_multi, quant_block_q5_k, QK_K)
 AVX2_MULTI_KERNEL(q6_k, avx2_q6_k_multi, quant_block_q6_k, QK_K)
 
 #endif /* __x86_64__ */
