@@ -235,70 +235,25 @@ void quant_avx2_dot_q5_1(int64_t n, float *result, const void *w, const void *a)
 
 /* ---- K-quants ------------------------------------------------------------------------------ */
 
-void quant_avx2_dot_q2_k(int64_t n, float *result, const void *w, const void *a)
-{
-    const quant_block_q2_k *x = w;
-    const quant_block_q8_k *y = a;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / QK_K; b++) {
-        avx2_prefetch(x + b, sizeof(*x));
-        __m256i codes[8];
-        avx2_unpack_2bit(x[b].qs, codes);
-        const __m128i packed = _mm_loadu_si128((const __m128i *)x[b].scales);
-        const __m128i scales = _mm_and_si128(packed, _mm_set1_epi8(15));
-        const __m128i mins = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(15));
-        const __m256i sumi = avx2_sum16_block(codes, y[b].qs, scales);
-        const __m256i summ = avx2_bsums_dot(y[b].bsums, mins);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-        acc = _mm256_fnmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].dmin)), _mm256_cvtepi32_ps(summ), acc);
+/* Q2_K, Q3_K, Q6_K: each block prepared (avx2_k16_block), then its step. */
+#define AVX2_K16_DOT(t, xtype)                                                        \
+    void quant_avx2_dot_##t(int64_t n, float *result, const void *w, const void *a) \
+    {                                                                               \
+        const xtype *x = w;                                                         \
+        const quant_block_q8_k *y = a;                                              \
+        __m256 acc = _mm256_setzero_ps();                                           \
+        for (int64_t b = 0; b < n / QK_K; b++) {                                    \
+            avx2_prefetch(x + b, sizeof(*x));                                       \
+            avx2_k16_block p;                                                       \
+            avx2_##t##_prepare(x + b, &p);                                          \
+            acc = avx2_k16_step(&p, y + b, acc);                                    \
+        }                                                                           \
+        *result = avx2_hsum(acc);                                                   \
     }
-    *result = avx2_hsum(acc);
-}
 
-void quant_avx2_dot_q3_k(int64_t n, float *result, const void *w, const void *a)
-{
-    const quant_block_q3_k *x = w;
-    const quant_block_q8_k *y = a;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / QK_K; b++) {
-        avx2_prefetch(x + b, sizeof(*x));
-        __m256i codes[8];
-        avx2_unpack_2bit(x[b].qs, codes);
-        __m256i hmask = _mm256_loadu_si256((const __m256i *)x[b].hmask);
-        AVX2_UNROLL
-        for (int c = 0; c < 8; c++) {
-            /* bit c of hmask -> value 4 */
-            codes[c] = _mm256_or_si256(codes[c], _mm256_and_si256(_mm256_slli_epi16(hmask, 2), _mm256_set1_epi8(4)));
-            hmask = _mm256_srli_epi16(hmask, 1);
-        }
-        const __m128i scales = avx2_q3_k_scales(x[b].scales);
-        const __m256i sumi = avx2_sum16_block(codes, y[b].qs, scales);
-        /* codes are q + 4: remove 4 * scale * bsum */
-        const __m256i offset = avx2_bsums_dot(y[b].bsums, scales);
-        const __m256i total = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offset, 2));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(total), acc);
-    }
-    *result = avx2_hsum(acc);
-}
-
-void quant_avx2_dot_q6_k(int64_t n, float *result, const void *w, const void *a)
-{
-    const quant_block_q6_k *x = w;
-    const quant_block_q8_k *y = a;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / QK_K; b++) {
-        avx2_prefetch(x + b, sizeof(*x));
-        __m256i codes[8];
-        avx2_q6_k_codes(x + b, codes);
-        const __m128i scales = _mm_loadu_si128((const __m128i *)x[b].scales);
-        const __m256i sumi = avx2_sum16_block(codes, y[b].qs, scales);
-        /* codes are q + 32: remove 32 * scale * bsum */
-        const __m256i offset = avx2_bsums_dot(y[b].bsums, scales);
-        const __m256i total = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offset, 5));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[b].d * avx2_f16(x[b].d)), _mm256_cvtepi32_ps(total), acc);
-    }
-    *result = avx2_hsum(acc);
-}
+AVX2_K16_DOT(q2_k, quant_block_q2_k)
+AVX2_K16_DOT(q3_k, quant_block_q3_k)
+AVX2_K16_DOT(q6_k, quant_block_q6_k)
 
 /* Q4_K and Q5_K (q5): the scales and mins unpacked once per block, the 4
  * groups' integer sums, then avx2_k45_accumulate. The multi-activation
@@ -354,8 +309,10 @@ const quant_traits quant_table_avx2[SLM_TYPE_COUNT] = {
                     quant_avx2_dot_rows_q8_0, quant_avx2_dot_multi_q8_0),
     AVX2_ENTRY(Q8_1, quant_scalar_dequantize_q8_1, quant_avx2_quantize_q8_1, NULL, NULL),
     AVX2_ENTRY(Q8_K, quant_scalar_dequantize_q8_k, quant_avx2_quantize_q8_k, NULL, NULL),
-    AVX2_ENTRY(Q2_K, quant_scalar_dequantize_q2_k, quant_scalar_quantize_q2_k, quant_avx2_dot_q2_k, quant_avx2_fdot_q2_k),
-    AVX2_ENTRY(Q3_K, quant_scalar_dequantize_q3_k, quant_scalar_quantize_q3_k, quant_avx2_dot_q3_k, quant_avx2_fdot_q3_k),
+    AVX2_ENTRY_FAST(Q2_K, quant_scalar_dequantize_q2_k, quant_scalar_quantize_q2_k, quant_avx2_dot_q2_k, quant_avx2_fdot_q2_k,
+                    NULL, quant_avx2_dot_multi_q2_k),
+    AVX2_ENTRY_FAST(Q3_K, quant_scalar_dequantize_q3_k, quant_scalar_quantize_q3_k, quant_avx2_dot_q3_k, quant_avx2_fdot_q3_k,
+                    NULL, quant_avx2_dot_multi_q3_k),
     AVX2_ENTRY_FAST(Q4_K, quant_scalar_dequantize_q4_k, quant_scalar_quantize_q4_k, quant_avx2_dot_q4_k, quant_avx2_fdot_q4_k,
                     NULL, quant_avx2_dot_multi_q4_k),
     AVX2_ENTRY_FAST(Q5_K, quant_scalar_dequantize_q5_k, quant_scalar_quantize_q5_k, quant_avx2_dot_q5_k, quant_avx2_fdot_q5_k,

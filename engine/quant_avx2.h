@@ -362,4 +362,70 @@ static inline void avx2_q6_k_codes(const quant_block_q6_k *x, __m256i codes[8])
     }
 }
 
+/* ---- Q2_K, Q3_K, Q6_K: 16 sub-blocks of 16, one block prepared once ---- */
+
+/* A block's unsigned codes (chunk c = 32 elements), its 16 signed sub-block
+ * scales, and what the float step needs. Q3_K and Q6_K codes carry an offset
+ * (q + 4, q + 32: offset_shift 2 or 5) removed through the activation's
+ * bsums; Q2_K instead has 16 mins and a dmin. */
+typedef struct avx2_k16_block {
+    __m256i codes[8];
+    __m128i scales, mins;
+    float d, dmin;
+    int offset_shift; /* 0: Q2_K (mins) */
+} avx2_k16_block;
+
+static inline __attribute__((always_inline)) void avx2_q2_k_prepare(const quant_block_q2_k *x, avx2_k16_block *p)
+{
+    avx2_unpack_2bit(x->qs, p->codes);
+    const __m128i packed = _mm_loadu_si128((const __m128i *)x->scales);
+    p->scales = _mm_and_si128(packed, _mm_set1_epi8(15));
+    p->mins = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(15));
+    p->d = avx2_f16(x->d);
+    p->dmin = avx2_f16(x->dmin);
+    p->offset_shift = 0;
+}
+
+static inline __attribute__((always_inline)) void avx2_q3_k_prepare(const quant_block_q3_k *x, avx2_k16_block *p)
+{
+    avx2_unpack_2bit(x->qs, p->codes);
+    __m256i hmask = _mm256_loadu_si256((const __m256i *)x->hmask);
+    AVX2_UNROLL
+    for (int c = 0; c < 8; c++) { /* bit c of hmask -> value 4 */
+        p->codes[c] = _mm256_or_si256(p->codes[c], _mm256_and_si256(_mm256_slli_epi16(hmask, 2), _mm256_set1_epi8(4)));
+        hmask = _mm256_srli_epi16(hmask, 1);
+    }
+    p->scales = avx2_q3_k_scales(x->scales);
+    p->mins = _mm_setzero_si128();
+    p->d = avx2_f16(x->d);
+    p->dmin = 0.0f;
+    p->offset_shift = 2;
+}
+
+static inline __attribute__((always_inline)) void avx2_q6_k_prepare(const quant_block_q6_k *x, avx2_k16_block *p)
+{
+    avx2_q6_k_codes(x, p->codes);
+    p->scales = _mm_loadu_si128((const __m128i *)x->scales);
+    p->mins = _mm_setzero_si128();
+    p->d = avx2_f16(x->d);
+    p->dmin = 0.0f;
+    p->offset_shift = 5;
+}
+
+/* acc + this block's terms against activation block y: the one float step
+ * of every kernel of these types (vec_dot and vec_dot_multi agree to the
+ * bit). */
+static inline __attribute__((always_inline)) __m256 avx2_k16_step(const avx2_k16_block *p, const quant_block_q8_k *y,
+                                                                  __m256 acc)
+{
+    const __m256i sumi = avx2_sum16_block(p->codes, y->qs, p->scales);
+    if (p->offset_shift == 0) {
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y->d * p->d), _mm256_cvtepi32_ps(sumi), acc);
+        return _mm256_fnmadd_ps(_mm256_set1_ps(y->d * p->dmin), _mm256_cvtepi32_ps(avx2_bsums_dot(y->bsums, p->mins)), acc);
+    }
+    const __m256i offset = avx2_bsums_dot(y->bsums, p->scales);
+    const __m256i total = _mm256_sub_epi32(sumi, _mm256_sll_epi32(offset, _mm_cvtsi32_si128(p->offset_shift)));
+    return _mm256_fmadd_ps(_mm256_set1_ps(y->d * p->d), _mm256_cvtepi32_ps(total), acc);
+}
+
 #endif /* QUANT_AVX2_H */

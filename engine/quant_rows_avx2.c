@@ -7,7 +7,7 @@
  * only; used through the AVX2 traits table (quant_avx2.c).
  *
  * Invariants: vec_dot_rows performs exactly the operations of vec_dot for
- * each row (bit-identical results); for Q4_0, Q4_K, Q5_K and Q6_K
+ * each row (bit-identical results); for Q4_0 and the K-quants
  * vec_dot_multi does too per activation (decode and batched prefill agree
  * to the bit; test_quant checks it); for Q8_0 it equals vec_dot up to float
  * summation order.
@@ -314,27 +314,27 @@ avx2_q5_k_multi(int64_t nb, const quant_block_q5_k *x, const void *a, size_t act
     avx2_k45_multi(nb, (const uint8_t *)x, a, act_stride, out, out_stride, 1, K);
 }
 
-static inline __attribute__((always_inline)) void
-avx2_q6_k_multi(int64_t nb, const quant_block_q6_k *x, const void *a, size_t act_stride, float *out, size_t out_stride,
-                const int K)
-{
-    AVX2_MULTI_SETUP(quant_block_q8_k)
-    for (int64_t b = 0; b < nb; b++) {
-        __m256i codes[8];
-        avx2_q6_k_codes(x + b, codes);
-        const __m128i scales = _mm_loadu_si128((const __m128i *)x[b].scales);
-        const float d = avx2_f16(x[b].d);
-        AVX2_UNROLL
-        for (int k = 0; k < K; k++) {
-            const __m256i sumi = avx2_sum16_block(codes, y[k][b].qs, scales);
-            const __m256i offset = avx2_bsums_dot(y[k][b].bsums, scales);
-            const __m256i total = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offset, 5));
-            acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(y[k][b].d * d), _mm256_cvtepi32_ps(total), acc[k]);
-        }
+/* Q2_K, Q3_K, Q6_K: each block prepared once (codes, scales), then
+ * avx2_k16_step per activation, as in their vec_dot. */
+#define AVX2_K16_MULTI(t, xtype)                                                                                \
+    static inline __attribute__((always_inline)) void avx2_##t##_multi(int64_t nb, const xtype *x, const void *a, \
+                                                                       size_t act_stride, float *out,              \
+                                                                       size_t out_stride, const int K)             \
+    {                                                                                                           \
+        AVX2_MULTI_SETUP(quant_block_q8_k)                                                                      \
+        for (int64_t b = 0; b < nb; b++) {                                                                      \
+            avx2_k16_block p;                                                                                   \
+            avx2_##t##_prepare(x + b, &p);                                                                      \
+            AVX2_UNROLL                                                                                         \
+            for (int k = 0; k < K; k++) acc[k] = avx2_k16_step(&p, y[k] + b, acc[k]);                          \
+        }                                                                                                       \
+        AVX2_UNROLL                                                                                             \
+        for (int k = 0; k < K; k++) out[(size_t)k * out_stride] = avx2_hsum(acc[k]);                            \
     }
-    AVX2_UNROLL
-    for (int k = 0; k < K; k++) out[(size_t)k * out_stride] = avx2_hsum(acc[k]);
-}
+
+AVX2_K16_MULTI(q2_k, quant_block_q2_k)
+AVX2_K16_MULTI(q3_k, quant_block_q3_k)
+AVX2_K16_MULTI(q6_k, quant_block_q6_k)
 
 /* Exported kernels: dispatch the activation count to constant-K bodies. */
 #define AVX2_MULTI_KERNEL(t, body, wtype, qk)                                                                   \
@@ -355,5 +355,7 @@ AVX2_MULTI_KERNEL(q8_0, avx2_q8_0_multi, quant_block_q8_0, QK8_0)
 AVX2_MULTI_KERNEL(q4_k, avx2_q4_k_multi, quant_block_q4_k, QK_K)
 AVX2_MULTI_KERNEL(q5_k, avx2_q5_k_multi, quant_block_q5_k, QK_K)
 AVX2_MULTI_KERNEL(q6_k, avx2_q6_k_multi, quant_block_q6_k, QK_K)
+AVX2_MULTI_KERNEL(q2_k, avx2_q2_k_multi, quant_block_q2_k, QK_K)
+AVX2_MULTI_KERNEL(q3_k, avx2_q3_k_multi, quant_block_q3_k, QK_K)
 
 #endif /* __x86_64__ */
