@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "packed.h"
+
 enum { DEFAULT_MAX_CTX = 4096, DEFAULT_BATCH = 512, ALIGN = 64 };
 
 slm_context_params slm_context_default_params(void)
@@ -58,6 +60,7 @@ static void free_scratch(slm_context *ctx)
             free(ctx->thread_scratch[i].weight_row);
             free(ctx->thread_scratch[i].repacked);
             free(ctx->thread_scratch[i].weight_scales);
+            free(ctx->thread_scratch[i].packed_tables);
         }
         free(ctx->thread_scratch);
     }
@@ -100,6 +103,8 @@ static int alloc_buffers(slm_context *ctx)
     ctx->rope_cos = alloc_zeroed(nb * hp->n_rot / 2 * sizeof(float), &failed);
     ctx->rope_sin = alloc_zeroed(nb * hp->n_rot / 2 * sizeof(float), &failed);
     ctx->logits = alloc_zeroed((size_t)hp->n_vocab * sizeof(float), &failed);
+    int64_t packed_in = eng_model_packed_max_in(ctx->model);
+    ctx->packed_table_stride = packed_in ? eng_packed_table_bytes(packed_in) : 0;
     int n_threads = eng_pool_size(ctx->pool);
     ctx->thread_scratch = calloc((size_t)n_threads, sizeof *ctx->thread_scratch);
     if (!ctx->thread_scratch) return -1;
@@ -111,6 +116,10 @@ static int alloc_buffers(slm_context *ctx)
         s->weight_row = alloc_zeroed((size_t)ctx->max_in * sizeof(float), &failed);
         s->weight_scales = alloc_zeroed((size_t)ENG_ROW_BLOCK * ctx->scale_ld * sizeof(float), &failed);
         s->repacked = alloc_zeroed((size_t)ENG_ROW_BLOCK * ((size_t)ctx->max_in / 32 + 1) * 34, &failed);
+        if (ctx->packed_table_stride) {
+            s->packed_tables = aligned_alloc(ALIGN, nb * ctx->packed_table_stride);
+            if (!s->packed_tables) failed = 1;
+        }
     }
     return failed ? -1 : 0;
 }

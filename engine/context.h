@@ -31,6 +31,8 @@ typedef struct eng_thread_scratch {
     float *weight_row; /* [max_in]: one F16/BF16 weight row widened to F32 */
     void *repacked;    /* ENG_ROW_BLOCK rows of max_in elements as Q8_0 (batched Q5_0 matmul) */
     float *weight_scales; /* [ENG_ROW_BLOCK][scale_ld]: their Q8_0 block scales widened */
+    void *packed_tables;  /* [n_batch][packed_table_stride]: tables of the packed kernels' inputs, or NULL
+                             (no packed matrix); written before read, so left unzeroed (untouched pages) */
 } eng_thread_scratch;
 
 struct slm_context {
@@ -52,6 +54,7 @@ struct slm_context {
     size_t act_row_bytes;
     float *act_scales[ENG_ACT_SLOTS]; /* [n_batch][scale_ld]: Q8_0 inputs' block scales widened */
     size_t scale_ld;                  /* max_in / 32 + 4 */
+    size_t packed_table_stride;       /* eng_packed_table_bytes of the widest packed matrix */
     int max_in;
 
     float *inv_freq;  /* [n_rot/2] */

@@ -22,7 +22,8 @@
  * (or its 512-bit twin on AVX-512 CPUs, same bits), which repeats the Q8_0
  * vec_dot's operations per activation: batched Q8_0 and unpacked Q5_0
  * logits equal decoded ones bit for bit. Q4_0 and Q5_0 matrices are packed
- * at load for the decode kernel (packed.h: the usual case with AVX2). Packed
+ * at load for the decode kernel (packed.h: the usual case with AVX2), whose
+ * activation tables each thread builds once per job (thread_tables). Packed
  * Q4_0 runs that kernel's operations in prefill too (1-4 activation rows a
  * weight pass), so it equals decode bit for bit; packed Q5_0 takes the
  * tile in prefill (measured ~1.2-1.4x faster there than the packed kernel),
@@ -124,6 +125,7 @@ typedef struct matmul_job {
     const quant_traits *f32;
     size_t scale_ld;       /* floats between rows of act_scales and of a thread's weight_scales */
     eng_thread_scratch *scratch;
+    size_t table_stride;   /* ctx->packed_table_stride */
     float *residual;       /* one part, one row (decode): residual[r] += out[r] by the thread that computed row r */
 } matmul_job;
 
@@ -231,15 +233,47 @@ static void matmul_rows_tiled(const matmul_job *job, const matmul_part *p, int64
 
 #endif /* ENG_X86_LOOPS */
 
+/* A thread's tables for the packed kernels (packed.h) within one pool job:
+ * built from a part's converted inputs at the first packed rows the thread
+ * computes for it, then shared by the rest of its rows and by every part
+ * reading the same inputs. Lives on the task's stack, so no table outlives
+ * the job whose inputs it was built from. */
+typedef struct thread_tables {
+    void *buf;            /* the thread's scratch: n_batch tables, stride bytes apart */
+    size_t stride;
+    const void *built_from; /* the inputs they hold (NULL: none yet) */
+} thread_tables;
+
+static thread_tables thread_tables_of(const eng_thread_scratch *scratch, size_t stride)
+{
+    return (thread_tables){scratch->packed_tables, stride, NULL};
+}
+
+#if ENG_X86_LOOPS
+/* The inputs of a packed part (n_acts rows of n_in, act_stride bytes apart) with their tables. */
+static eng_packed_acts packed_acts(thread_tables *tt, const void *act, size_t act_stride, int n_acts, int64_t n_in)
+{
+    if (tt->built_from != act) {
+        for (int b = 0; b < n_acts; b++)
+            eng_packed_table_avx2(n_in, (const char *)act + (size_t)b * act_stride, (char *)tt->buf + (size_t)b * tt->stride);
+        tt->built_from = act;
+    }
+    return (eng_packed_acts){act, act_stride, tt->buf, tt->stride};
+}
+#endif
+
 /* Decode's rows [r0, r1) of w against one converted activation row. */
-static void decode_rows(const eng_weight *w, int64_t r0, int64_t r1, float *out, const void *act)
+static void decode_rows(const eng_weight *w, int64_t r0, int64_t r1, float *out, const void *act, thread_tables *tt)
 {
     const char *rows = (const char *)w->data + (size_t)r0 * w->row_bytes;
 #if ENG_X86_LOOPS
     if (w->packed) {
-        eng_packed_rows_avx2(w->type, w->n_in, r1 - r0, out, rows, w->row_bytes, act);
+        const eng_packed_acts acts = packed_acts(tt, act, 0, 1, w->n_in);
+        eng_packed_rows_avx2(w->type, w->n_in, r1 - r0, out, rows, w->row_bytes, &acts);
         return;
     }
+#else
+    (void)tt;
 #endif
     quant_vec_dot_rows(w->traits, w->n_in, r1 - r0, out, rows, w->row_bytes, act);
 }
@@ -251,13 +285,13 @@ static void decode_rows(const eng_weight *w, int64_t r0, int64_t r1, float *out,
  * Activation groups start at fixed batch indices and every kernel keeps one
  * accumulator per activation, so a result never depends on the thread split. */
 static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64_t r0, int64_t r1,
-                              void *repacked, float *weight_scales)
+                              void *repacked, float *weight_scales, thread_tables *tt)
 {
     const eng_weight *w = p->weight;
     const char *wdata = w->data;
     (void)weight_scales; /* the tile's alone: unused where it is not compiled */
     if (job->n_rows == 1) {
-        decode_rows(w, r0, r1, &p->out[r0], p->act);
+        decode_rows(w, r0, r1, &p->out[r0], p->act, tt);
         return;
     }
 #if ENG_X86_LOOPS
@@ -266,13 +300,15 @@ static void matmul_rows_quant(const matmul_job *job, const matmul_part *p, int64
         return;
     }
     if (w->packed) { /* Q4_0 (Q5_0 took the tile): the decode kernel's operations per activation, decode's bits */
+        const eng_packed_acts all = packed_acts(tt, p->act, p->act_stride, job->n_rows, w->n_in);
         for (int64_t rb = r0; rb < r1; rb += ROW_BLOCK) {
             int64_t re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
             for (int b = 0; b < job->n_rows; b += QUANT_MULTI_MAX) {
                 int count = job->n_rows - b < QUANT_MULTI_MAX ? job->n_rows - b : QUANT_MULTI_MAX;
+                const eng_packed_acts acts = {(const char *)all.q8 + (size_t)b * all.q8_stride, all.q8_stride,
+                                              (const char *)all.tables + (size_t)b * all.table_stride, all.table_stride};
                 eng_packed_rows_multi_avx2(w->type, w->n_in, re - rb, count, &p->out[(size_t)b * job->out_ld + rb],
-                                           job->out_ld, wdata + (size_t)rb * w->row_bytes, w->row_bytes,
-                                           (const char *)p->act + (size_t)b * p->act_stride, p->act_stride);
+                                           job->out_ld, wdata + (size_t)rb * w->row_bytes, w->row_bytes, &acts);
             }
         }
         return;
@@ -315,7 +351,7 @@ static void matmul_rows_widened(const matmul_job *job, const matmul_part *p, int
     }
 }
 
-static void matmul_range(const matmul_job *job, int64_t start, int64_t end, int ith)
+static void matmul_range(const matmul_job *job, int64_t start, int64_t end, int ith, thread_tables *tt)
 {
     int64_t base = 0;
     for (int i = 0; i < job->n_parts && start < end; i++) {
@@ -324,7 +360,7 @@ static void matmul_range(const matmul_job *job, int64_t start, int64_t end, int 
         int64_t hi = end - base < p->weight->n_out ? end - base : p->weight->n_out;
         if (lo < hi) {
             if (p->widen) matmul_rows_widened(job, p, lo, hi, job->scratch[ith].weight_row);
-            else matmul_rows_quant(job, p, lo, hi, job->scratch[ith].repacked, job->scratch[ith].weight_scales);
+            else matmul_rows_quant(job, p, lo, hi, job->scratch[ith].repacked, job->scratch[ith].weight_scales, tt);
         }
         base += p->weight->n_out;
     }
@@ -341,10 +377,11 @@ static void matmul_task(void *arg, int ith, int nth)
 {
     matmul_job *job = arg;
     int64_t u0, u1;
+    thread_tables tables = thread_tables_of(&job->scratch[ith], job->table_stride);
     (void)nth;
     while (eng_split_take(&job->split, ith, &u0, &u1)) {
         int64_t end = u1 * ROW_BLOCK < job->total_out ? u1 * ROW_BLOCK : job->total_out;
-        matmul_range(job, u0 * ROW_BLOCK, end, ith);
+        matmul_range(job, u0 * ROW_BLOCK, end, ith, &tables);
         if (job->residual)
             for (int64_t r = u0 * ROW_BLOCK; r < end; r++) job->residual[r] += job->parts[0].out[r];
     }
@@ -422,6 +459,7 @@ static void matmul_job_init(slm_context *ctx, matmul_job *job, const eng_weight 
     job->f32 = quant_get_traits(SLM_TYPE_F32);
     job->scale_ld = ctx->scale_ld;
     job->scratch = ctx->thread_scratch;
+    job->table_stride = ctx->packed_table_stride;
     job->residual = residual;
     for (int i = 0; i < n_weights; i++) {
         job->parts[i].weight = weights[i];
@@ -921,15 +959,15 @@ static void ffn_up_task(void *arg, int ith, int nth)
     ffn_up_job *job = arg;
     size_t ff = (size_t)job->n_ff;
     float *gate = job->ctx->ffn, *up = gate + ff, *act = job->ctx->ffn_act;
-    (void)ith;
     (void)nth;
+    thread_tables tables = thread_tables_of(&job->ctx->thread_scratch[ith], job->ctx->packed_table_stride);
     int64_t bs = job->to->block_size, u0, u1;
     while (eng_split_take(&job->split, ith, &u0, &u1)) {
         int64_t a = u0 * bs, b = u1 * bs < job->n_ff ? u1 * bs : job->n_ff;
         for (int i = 0; i < 2; i++) {
             const matmul_part *p = &job->mm->parts[i];
             const eng_weight *w = p->weight;
-            decode_rows(w, a, b, &p->out[a], p->act);
+            decode_rows(w, a, b, &p->out[a], p->act, &tables);
         }
         silu_mul(gate + a, up + a, act + a, b - a);
         job->to->quantize_row(act + a, job->down_act + (size_t)(a / job->to->block_size) * job->to->block_bytes,

@@ -451,6 +451,16 @@ static uint64_t weight_bytes(const eng_weight *w)
     return w->data ? (uint64_t)w->row_bytes * (uint64_t)w->n_out : 0;
 }
 
+int64_t eng_model_packed_max_in(const slm_model *model)
+{
+    int64_t widest = 0;
+    for (int i = 0; next_matrix((slm_model *)model, i); i++) {
+        const eng_weight *w = next_matrix((slm_model *)model, i);
+        if (w->packed && w->n_in > widest) widest = w->n_in;
+    }
+    return widest;
+}
+
 uint64_t eng_model_decode_bytes(const slm_model *model)
 {
     uint64_t total = weight_bytes(&model->output);

@@ -87,4 +87,7 @@ struct slm_model {
  * excluded): the numerator of the decode memory-bandwidth bound. */
 uint64_t eng_model_decode_bytes(const slm_model *model);
 
+/* The largest n_in of a packed matrix (packed.h), 0 when none is packed. */
+int64_t eng_model_packed_max_in(const slm_model *model);
+
 #endif /* ENG_MODEL_H */

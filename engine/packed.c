@@ -18,6 +18,13 @@ int eng_packing_wanted(slm_type type)
 
 size_t eng_packed_block_bytes(slm_type type) { return type == SLM_TYPE_Q5_0 ? Q5_0_BYTES : Q4_0_BYTES; }
 
+size_t eng_packed_table_bytes(int64_t n)
+{
+    int64_t nb = n / 32, groups = nb / ENG_PACKED_GROUP, pairs = (nb - groups * ENG_PACKED_GROUP) / 2;
+    size_t bytes = (size_t)groups * ENG_PACKED_GROUP_TABLE_BYTES + (size_t)pairs * ENG_PACKED_PAIR_TABLE_BYTES;
+    return bytes ? (bytes + 63) / 64 * 64 : 64;
+}
+
 /* Bytes of high-bit words per block in a chunk of k >= 2 (Q5_0: 4). */
 static size_t high_bytes(slm_type type) { return type == SLM_TYPE_Q5_0 ? 4 : 0; }
 

@@ -52,17 +52,34 @@ void eng_pack_row(slm_type type, uint8_t *row, int64_t nb, uint8_t *scratch);
 /* n elements of a packed row as F32 (the type's dequantization). */
 void eng_packed_dequantize_row(slm_type type, const uint8_t *row, float *out, int64_t n);
 
+/* Activation rows as the packed kernels read them: Q8_0 rows and, for each,
+ * its activation table (eng_packed_table_avx2), which the kernels read for
+ * every weight row instead of re-deriving it from the Q8_0 blocks: build it
+ * once per activation row and share it between the calls that read it. */
+typedef struct eng_packed_acts {
+    const void *q8;          /* Q8_0 rows, q8_stride bytes apart */
+    size_t q8_stride;
+    const void *tables;      /* their tables, table_stride bytes apart; 32-byte aligned */
+    size_t table_stride;
+} eng_packed_acts;
+
+/* A table holds, per group of 8 blocks, the codes split into halves, the
+ * code sums and widened scales (ENG_PACKED_GROUP_TABLE_BYTES), then the same
+ * per pair of blocks after the groups (ENG_PACKED_PAIR_TABLE_BYTES). */
+enum { ENG_PACKED_GROUP_TABLE_BYTES = 320, ENG_PACKED_PAIR_TABLE_BYTES = 128 };
+/* Bytes of the table of an n-element row (a multiple of 64, at least 64). */
+size_t eng_packed_table_bytes(int64_t n);
+/* Builds the table of one n-element row of Q8_0 blocks. AVX2 only. */
+void eng_packed_table_avx2(int64_t n, const void *act, void *table);
 /* out[r] = row r . activation for n_rows packed rows (row_bytes apart) of
- * n elements against one row of Q8_0 activation blocks. AVX2 only (x86-64). */
+ * n elements against the first row of acts. AVX2 only (x86-64). */
 void eng_packed_rows_avx2(slm_type type, int64_t n, int64_t n_rows, float *out, const void *rows, size_t row_bytes,
-                          const void *act);
-
-/* The same for n_acts <= QUANT_MULTI_MAX activation rows (act_stride bytes
- * apart), out[k][r] at out + k * out_ld + r, each with the bits of the
- * one-row call: the weights are read and unpacked once for all (prefill). */
+                          const eng_packed_acts *acts);
+/* The same for the first n_acts <= QUANT_MULTI_MAX rows of acts, out[k][r]
+ * at out + k * out_ld + r, each with the bits of the one-row call: the
+ * weights are read and unpacked once for all (prefill). */
 void eng_packed_rows_multi_avx2(slm_type type, int64_t n, int64_t n_rows, int n_acts, float *out, size_t out_ld,
-                                const void *rows, size_t row_bytes, const void *act, size_t act_stride);
-
+                                const void *rows, size_t row_bytes, const eng_packed_acts *acts);
 /* A packed row of nb blocks rewritten as nb Q8_0 blocks (34 bytes: the
  * scale, then code - offset as int8), exactly: for the Q8_0 prefill tiles. */
 void eng_packed_to_q8_0_avx2(slm_type type, const uint8_t *row, int64_t nb, uint8_t *out);

@@ -14,7 +14,11 @@
  * the order the group's scales are stored in, so one 16-byte load and F16C
  * give the matching weight scales. The code offset (8, Q5_0 16) is
  * subtracted as offset * sum(activation codes) per block, then one FMA per
- * group accumulates scale x int sum. Pairs left after the groups use four
+ * group accumulates scale x int sum. The activation side (codes split into
+ * halves, code sums, widened scales) is an activation table, built by the
+ * caller once per activation row for every matrix and row range that reads
+ * it (eng_packed_table_avx2: building it per call had cost 4-7% of decode
+ * and a quarter of packed Q4_0 prefill on smollm2-135m). Pairs left after the groups use four
  * lanes per block. Each function takes the type as a compile-time flag `q5`
  * and is instantiated for both.
  * Rows go in batches of 8 whose accumulators are summed across lanes
@@ -36,25 +40,36 @@
 #include "forward_simd.h"
 #include "quant_avx2.h"
 
-/* Activation side of a group of 8 blocks, shared by all rows of a call. */
+/* Activation side of a group of 8 blocks, shared by all rows that read it. */
 typedef struct group_table {
     __m256i low[4];  /* pair i: codes 0..15 of block 2i | of block 2i + 1 (meet the low nibbles) */
     __m256i high[4]; /* codes 16..31 likewise */
-    __m256i offset;  /* code offset * sum(codes) per block, lane order 0 2 4 6 1 3 5 7 */
+    __m256i sums;    /* sum(codes) per block, lane order 0 2 4 6 1 3 5 7 (times the code offset: offset_of) */
     __m256 scale;    /* activation scale per block, same order */
 } group_table;
 
 /* A pair of blocks after the groups: four lanes per block. */
 typedef struct pair_table {
     __m256i low, high;
-    __m256i offset;  /* lane 0: block a, lane 4: block b, 0 elsewhere */
+    __m256i sums;    /* lane 0: block a, lane 4: block b, 0 elsewhere */
     __m256 scale;    /* lanes 0-3 a, 4-7 b */
 } pair_table;
 
-/* Groups per table chunk (20 KiB of stack, 80 KiB for 4 activation rows):
- * rows longer than 64 groups (16384 elements) are done in chunks, each row
- * summing its chunks in order. */
-enum { GROUPS_PER_CHUNK = 64, PAIRS_MAX = 3 };
+_Static_assert(sizeof(group_table) == ENG_PACKED_GROUP_TABLE_BYTES, "packed.h's table sizes");
+_Static_assert(sizeof(pair_table) == ENG_PACKED_PAIR_TABLE_BYTES, "packed.h's table sizes");
+
+/* A table: the row's groups, then its pairs (packed.h). */
+static inline const pair_table *table_pairs(const void *table, int64_t groups)
+{
+    return (const pair_table *)(const void *)((const group_table *)table + groups);
+}
+
+/* The code offset (8, Q5_0 16) times the blocks' code sums: exact int32. */
+static inline __m256i offset_of(__m256i sums, const int q5)
+{
+    return _mm256_slli_epi32(sums, q5 ? 4 : 3);
+}
+
 /* Software prefetch of the weight stream, into L2 (T1). This kernel runs
  * ~1.6x faster than the unpacked one; on the 2-core EPYC of development
  * (interleaved A/B runs, 2 threads, smollm2-135m) 4 KiB ahead gave ~5-10%
@@ -78,26 +93,36 @@ static void split_codes(const quant_block_q8_0 *a, const quant_block_q8_0 *b, __
     *high = _mm256_permute2x128_si256(ya, yb, 0x31);
 }
 
-static void build_group(const quant_block_q8_0 *y, int code_offset, group_table *t)
+static void build_group(const quant_block_q8_0 *y, group_table *t)
 {
     static const int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
-    int32_t offset[8];
+    int32_t sums[8];
     float scale[8];
     for (int i = 0; i < 4; i++) split_codes(&y[2 * i], &y[2 * i + 1], &t->low[i], &t->high[i]);
     for (int lane = 0; lane < 8; lane++) {
-        offset[lane] = code_offset * block_code_sum(&y[order[lane]]);
+        sums[lane] = block_code_sum(&y[order[lane]]);
         scale[lane] = avx2_f16(y[order[lane]].d);
     }
-    t->offset = _mm256_loadu_si256((const __m256i *)offset);
+    t->sums = _mm256_loadu_si256((const __m256i *)sums);
     t->scale = _mm256_loadu_ps(scale);
 }
 
-static void build_pair(const quant_block_q8_0 *y, int code_offset, pair_table *t)
+static void build_pair(const quant_block_q8_0 *y, pair_table *t)
 {
-    int32_t offset[8] = {code_offset * block_code_sum(&y[0]), 0, 0, 0, code_offset * block_code_sum(&y[1]), 0, 0, 0};
+    int32_t sums[8] = {block_code_sum(&y[0]), 0, 0, 0, block_code_sum(&y[1]), 0, 0, 0};
     split_codes(&y[0], &y[1], &t->low, &t->high);
-    t->offset = _mm256_loadu_si256((const __m256i *)offset);
+    t->sums = _mm256_loadu_si256((const __m256i *)sums);
     t->scale = _mm256_set_m128(_mm_set1_ps(avx2_f16(y[1].d)), _mm_set1_ps(avx2_f16(y[0].d)));
+}
+
+void eng_packed_table_avx2(int64_t n, const void *act, void *table)
+{
+    const quant_block_q8_0 *y = act;
+    const int64_t nb = n / 32, groups = nb / ENG_PACKED_GROUP, pairs = (nb - groups * ENG_PACKED_GROUP) / 2;
+    group_table *gt = table;
+    pair_table *pt = (pair_table *)(void *)(gt + groups);
+    for (int64_t g = 0; g < groups; g++) build_group(&y[g * ENG_PACKED_GROUP], &gt[g]);
+    for (int64_t p = 0; p < pairs; p++) build_pair(&y[groups * ENG_PACKED_GROUP + 2 * p], &pt[p]);
 }
 
 /* 0x10 in byte j where bit j of bits is set. */
@@ -163,15 +188,16 @@ static inline __attribute__((always_inline)) __m256 group_accumulate(__m256i p0,
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256i sums = q5 ? fold64_epi32(_mm256_madd_epi16(fold32(p0, p1), ones), _mm256_madd_epi16(fold32(p2, p3), ones))
                             : _mm256_madd_epi16(fold64(fold32(p0, p1), fold32(p2, p3)), ones);
-    const __m256i ints = _mm256_sub_epi32(sums, t->offset);
+    const __m256i ints = _mm256_sub_epi32(sums, offset_of(t->sums, q5));
     const __m256 wscale = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)scales));
     return _mm256_fmadd_ps(_mm256_mul_ps(wscale, t->scale), _mm256_cvtepi32_ps(ints), acc);
 }
 
 /* The same for a pair chunk: four lanes per block, wlanes its two weight scales. */
-static inline __m256 pair_accumulate(__m256i p, __m256 wlanes, const pair_table *t, __m256 acc)
+static inline __attribute__((always_inline)) __m256 pair_accumulate(__m256i p, __m256 wlanes, const pair_table *t,
+                                                                     __m256 acc, const int q5)
 {
-    const __m256i ints = _mm256_sub_epi32(_mm256_madd_epi16(p, _mm256_set1_epi16(1)), t->offset);
+    const __m256i ints = _mm256_sub_epi32(_mm256_madd_epi16(p, _mm256_set1_epi16(1)), offset_of(t->sums, q5));
     return _mm256_fmadd_ps(_mm256_mul_ps(wlanes, t->scale), _mm256_cvtepi32_ps(ints), acc);
 }
 
@@ -196,7 +222,7 @@ static inline __attribute__((always_inline)) __m256 pair_step(const uint8_t *chu
     memcpy(&two, chunk, 4);
     const __m256 w = _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi32_si128((int)two)));
     const __m256 wlanes = _mm256_permutevar8x32_ps(w, _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
-    return pair_accumulate(pair_sums16(chunk + (q5 ? 12 : 4), chunk + 4, t->low, t->high, q5), wlanes, t, acc);
+    return pair_accumulate(pair_sums16(chunk + (q5 ? 12 : 4), chunk + 4, t->low, t->high, q5), wlanes, t, acc, q5);
 }
 
 /* Lane sums of eight vectors, lane r of the result = the sum of vector r's
@@ -218,23 +244,20 @@ static inline __m256 sum8(const __m256 *acc)
     return _mm256_add_ps(lo, hi); /* lanes: rows 0 1 2 3 | 4 5 6 7 */
 }
 
-/* One packed row's accumulator over groups [g0, g1) and, in the last chunk, the pairs. */
-static inline __attribute__((always_inline)) __m256 row_acc(const uint8_t *row, int64_t g0, int64_t g1,
-                                                             const group_table *gt, int last_chunk, int64_t pairs_start,
+/* One packed row's accumulator over its groups, then its pairs. */
+static inline __attribute__((always_inline)) __m256 row_acc(const uint8_t *row, int64_t groups, const group_table *gt,
                                                              int64_t pairs, const pair_table *pt, const int q5)
 {
     const size_t bb = q5 ? 22 : 18, group_bytes = ENG_PACKED_GROUP * bb;
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t g = g0; g < g1; g++) {
+    for (int64_t g = 0; g < groups; g++) {
         const uint8_t *group = row + g * group_bytes;
         for (size_t off = 0; off < group_bytes; off += 64)
             _mm_prefetch((const char *)group + PREFETCH_BYTES + off, _MM_HINT_T1);
-        acc = group_step(group, &gt[g - g0], acc, q5);
+        acc = group_step(group, &gt[g], acc, q5);
     }
-    if (last_chunk) {
-        const uint8_t *chunk = row + pairs_start * bb;
-        for (int64_t p = 0; p < pairs; p++) acc = pair_step(chunk + p * 2 * bb, &pt[p], acc, q5);
-    }
+    const uint8_t *chunk = row + groups * group_bytes;
+    for (int64_t p = 0; p < pairs; p++) acc = pair_step(chunk + p * 2 * bb, &pt[p], acc, q5);
     return acc;
 }
 
@@ -244,28 +267,25 @@ static inline __attribute__((always_inline)) __m256 row_acc(const uint8_t *row, 
  * groups and a pair) leaves it waiting on its own latency. Written out
  * beside row_acc rather than as one loop over 1 or 2 rows: that loop
  * compiled 3-5% slower in L2 (GCC 12, same instruction count). */
-static inline __attribute__((always_inline)) void row_acc2(const uint8_t *row0, const uint8_t *row1, int64_t g0,
-                                                            int64_t g1, const group_table *gt, int last_chunk,
-                                                            int64_t pairs_start, int64_t pairs, const pair_table *pt,
+static inline __attribute__((always_inline)) void row_acc2(const uint8_t *row0, const uint8_t *row1, int64_t groups,
+                                                            const group_table *gt, int64_t pairs, const pair_table *pt,
                                                             __m256 *acc0, __m256 *acc1, const int q5)
 {
     const size_t bb = q5 ? 22 : 18, group_bytes = ENG_PACKED_GROUP * bb;
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    for (int64_t g = g0; g < g1; g++) {
+    for (int64_t g = 0; g < groups; g++) {
         const uint8_t *group0 = row0 + g * group_bytes, *group1 = row1 + g * group_bytes;
         for (size_t off = 0; off < group_bytes; off += 64) {
             _mm_prefetch((const char *)group0 + PREFETCH_BYTES + off, _MM_HINT_T1);
             _mm_prefetch((const char *)group1 + PREFETCH_BYTES + off, _MM_HINT_T1);
         }
-        a0 = group_step(group0, &gt[g - g0], a0, q5);
-        a1 = group_step(group1, &gt[g - g0], a1, q5);
+        a0 = group_step(group0, &gt[g], a0, q5);
+        a1 = group_step(group1, &gt[g], a1, q5);
     }
-    if (last_chunk) {
-        const uint8_t *chunk0 = row0 + pairs_start * bb, *chunk1 = row1 + pairs_start * bb;
-        for (int64_t p = 0; p < pairs; p++) {
-            a0 = pair_step(chunk0 + p * 2 * bb, &pt[p], a0, q5);
-            a1 = pair_step(chunk1 + p * 2 * bb, &pt[p], a1, q5);
-        }
+    const uint8_t *chunk0 = row0 + groups * group_bytes, *chunk1 = row1 + groups * group_bytes;
+    for (int64_t p = 0; p < pairs; p++) {
+        a0 = pair_step(chunk0 + p * 2 * bb, &pt[p], a0, q5);
+        a1 = pair_step(chunk1 + p * 2 * bb, &pt[p], a1, q5);
     }
     *acc0 = a0;
     *acc1 = a1;
@@ -284,39 +304,30 @@ static inline __attribute__((always_inline)) float single_block(const uint8_t *b
 }
 
 static inline __attribute__((always_inline)) void packed_rows(int64_t n, int64_t n_rows, float *out, const void *rows,
-                                                               size_t row_bytes, const void *act, const int q5)
+                                                               size_t row_bytes, const eng_packed_acts *acts, const int q5)
 {
-    const quant_block_q8_0 *y = act;
+    const quant_block_q8_0 *y = acts->q8;
     const size_t bb = q5 ? 22 : 18;
-    const int code_offset = q5 ? 16 : 8;
     const int64_t nb = n / 32, groups = nb / ENG_PACKED_GROUP, pairs = (nb - groups * ENG_PACKED_GROUP) / 2;
-    const int64_t pairs_start = groups * ENG_PACKED_GROUP; /* first block after the groups */
-    group_table gt[GROUPS_PER_CHUNK];
-    pair_table pt[PAIRS_MAX];
-    for (int64_t p = 0; p < pairs; p++) build_pair(&y[pairs_start + 2 * p], code_offset, &pt[p]);
-    for (int64_t g0 = 0; g0 < groups || (g0 == 0 && groups == 0); g0 += GROUPS_PER_CHUNK) {
-        const int64_t g1 = g0 + GROUPS_PER_CHUNK < groups ? g0 + GROUPS_PER_CHUNK : groups;
-        const int last_chunk = g1 == groups;
-        for (int64_t g = g0; g < g1; g++) build_group(&y[g * ENG_PACKED_GROUP], code_offset, &gt[g - g0]);
-        /* rows in batches of 8 whose sums are reduced together (a missing row is a zero vector) */
-        for (int64_t r0 = 0; r0 < n_rows; r0 += 8) {
-            __m256 acc[8];
-            const int count = n_rows - r0 < 8 ? (int)(n_rows - r0) : 8;
-            const uint8_t *batch = (const uint8_t *)rows + (size_t)r0 * row_bytes;
-            if (count == 8) {
-                for (int r = 0; r < 8; r += 2)
-                    row_acc2(batch + (size_t)r * row_bytes, batch + (size_t)(r + 1) * row_bytes, g0, g1, gt,
-                             last_chunk, pairs_start, pairs, pt, &acc[r], &acc[r + 1], q5);
-            } else {
-                for (int r = 0; r < 8; r++)
-                    acc[r] = r < count ? row_acc(batch + (size_t)r * row_bytes, g0, g1, gt, last_chunk, pairs_start,
-                                                 pairs, pt, q5)
-                                       : _mm256_setzero_ps();
-            }
-            float sums[8];
-            _mm256_storeu_ps(sums, sum8(acc));
-            for (int r = 0; r < count; r++) out[r0 + r] = g0 == 0 ? sums[r] : out[r0 + r] + sums[r];
+    const group_table *gt = acts->tables;
+    const pair_table *pt = table_pairs(acts->tables, groups);
+    /* rows in batches of 8 whose sums are reduced together (a missing row is a zero vector) */
+    for (int64_t r0 = 0; r0 < n_rows; r0 += 8) {
+        __m256 acc[8];
+        const int count = n_rows - r0 < 8 ? (int)(n_rows - r0) : 8;
+        const uint8_t *batch = (const uint8_t *)rows + (size_t)r0 * row_bytes;
+        if (count == 8) {
+            for (int r = 0; r < 8; r += 2)
+                row_acc2(batch + (size_t)r * row_bytes, batch + (size_t)(r + 1) * row_bytes, groups, gt, pairs, pt,
+                         &acc[r], &acc[r + 1], q5);
+        } else {
+            for (int r = 0; r < 8; r++)
+                acc[r] = r < count ? row_acc(batch + (size_t)r * row_bytes, groups, gt, pairs, pt, q5)
+                                   : _mm256_setzero_ps();
         }
+        float sums[8];
+        _mm256_storeu_ps(sums, sum8(acc));
+        for (int r = 0; r < count; r++) out[r0 + r] = sums[r];
     }
     if (nb % 2) /* a last single block, stored as a plain block */
         for (int64_t r = 0; r < n_rows; r++)
@@ -351,66 +362,54 @@ static inline __attribute__((always_inline)) void pair_step_multi(const uint8_t 
     const __m256 wlanes = _mm256_permutevar8x32_ps(w, _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
     const pair_codes c = load_pair(chunk + (q5 ? 12 : 4), chunk + 4, q5);
 #pragma GCC unroll 4
-    for (int k = 0; k < K; k++) acc[k] = pair_accumulate(codes_sums16(c, t[k]->low, t[k]->high), wlanes, t[k], acc[k]);
+    for (int k = 0; k < K; k++) acc[k] = pair_accumulate(codes_sums16(c, t[k]->low, t[k]->high), wlanes, t[k], acc[k], q5);
 }
 
-/* Activation tables of a multi-row call: one chunk of groups per activation. */
-typedef struct multi_tables {
-    group_table group[QUANT_MULTI_MAX][GROUPS_PER_CHUNK];
-    pair_table pair[QUANT_MULTI_MAX][PAIRS_MAX];
-} multi_tables;
-
-/* packed_rows for K activation rows (act_stride bytes apart) at once, out[k]
- * at out + k * out_ld: every (row, activation) result has the bits
- * packed_rows gives it, the weights being read and unpacked once. */
+/* packed_rows for K activation rows at once, out[k] at out + k * out_ld:
+ * every (row, activation) result has the bits packed_rows gives it, the
+ * weights being read and unpacked once. */
 static inline __attribute__((always_inline)) void packed_rows_multi(int64_t n, int64_t n_rows, float *out, size_t out_ld,
-                                                                     const void *rows, size_t row_bytes, const uint8_t *acts,
-                                                                     size_t act_stride, multi_tables *tab, const int q5,
-                                                                     const int K)
+                                                                     const void *rows, size_t row_bytes,
+                                                                     const eng_packed_acts *acts, const int q5, const int K)
 {
     const size_t bb = q5 ? 22 : 18, group_bytes = ENG_PACKED_GROUP * bb;
-    const int code_offset = q5 ? 16 : 8;
     const int64_t nb = n / 32, groups = nb / ENG_PACKED_GROUP, pairs = (nb - groups * ENG_PACKED_GROUP) / 2;
-    const int64_t pairs_start = groups * ENG_PACKED_GROUP;
     const quant_block_q8_0 *y[QUANT_MULTI_MAX];
-    for (int k = 0; k < K; k++) y[k] = (const void *)(acts + (size_t)k * act_stride);
-    const pair_table *pt[PAIRS_MAX][QUANT_MULTI_MAX];
-    for (int64_t p = 0; p < pairs; p++)
-        for (int k = 0; k < K; k++) {
-            build_pair(&y[k][pairs_start + 2 * p], code_offset, &tab->pair[k][p]);
-            pt[p][k] = &tab->pair[k][p];
-        }
-    for (int64_t g0 = 0; g0 < groups || (g0 == 0 && groups == 0); g0 += GROUPS_PER_CHUNK) {
-        const int64_t g1 = g0 + GROUPS_PER_CHUNK < groups ? g0 + GROUPS_PER_CHUNK : groups;
-        for (int64_t g = g0; g < g1; g++)
-            for (int k = 0; k < K; k++) build_group(&y[k][g * ENG_PACKED_GROUP], code_offset, &tab->group[k][g - g0]);
-        for (int64_t r0 = 0; r0 < n_rows; r0 += 8) {
-            __m256 acc[QUANT_MULTI_MAX][8];
-            const int count = n_rows - r0 < 8 ? (int)(n_rows - r0) : 8;
-            for (int r = 0; r < 8; r++) {
-                __m256 a[QUANT_MULTI_MAX];
-                for (int k = 0; k < K; k++) a[k] = _mm256_setzero_ps();
-                if (r < count) {
-                    const uint8_t *row = (const uint8_t *)rows + (size_t)(r0 + r) * row_bytes;
-                    for (int64_t g = g0; g < g1; g++) {
-                        const group_table *gt[QUANT_MULTI_MAX];
-                        for (int k = 0; k < K; k++) gt[k] = &tab->group[k][g - g0];
-                        for (size_t off = 0; off < group_bytes; off += 64)
-                            _mm_prefetch((const char *)row + g * group_bytes + PREFETCH_BYTES + off, _MM_HINT_T1);
-                        group_step_multi(row + g * group_bytes, gt, a, q5, K);
-                    }
-                    if (g1 == groups)
-                        for (int64_t p = 0; p < pairs; p++)
-                            pair_step_multi(row + (pairs_start + 2 * p) * bb, pt[p], a, q5, K);
+    const group_table *tables[QUANT_MULTI_MAX];
+    const pair_table *pt[QUANT_MULTI_MAX];
+    for (int k = 0; k < K; k++) {
+        y[k] = (const void *)((const uint8_t *)acts->q8 + (size_t)k * acts->q8_stride);
+        tables[k] = (const void *)((const uint8_t *)acts->tables + (size_t)k * acts->table_stride);
+        pt[k] = table_pairs(tables[k], groups);
+    }
+    for (int64_t r0 = 0; r0 < n_rows; r0 += 8) {
+        __m256 acc[QUANT_MULTI_MAX][8];
+        const int count = n_rows - r0 < 8 ? (int)(n_rows - r0) : 8;
+        for (int r = 0; r < 8; r++) {
+            __m256 a[QUANT_MULTI_MAX];
+            for (int k = 0; k < K; k++) a[k] = _mm256_setzero_ps();
+            if (r < count) {
+                const uint8_t *row = (const uint8_t *)rows + (size_t)(r0 + r) * row_bytes;
+                for (int64_t g = 0; g < groups; g++) {
+                    const group_table *gt[QUANT_MULTI_MAX];
+                    for (int k = 0; k < K; k++) gt[k] = &tables[k][g];
+                    for (size_t off = 0; off < group_bytes; off += 64)
+                        _mm_prefetch((const char *)row + g * group_bytes + PREFETCH_BYTES + off, _MM_HINT_T1);
+                    group_step_multi(row + g * group_bytes, gt, a, q5, K);
                 }
-                for (int k = 0; k < K; k++) acc[k][r] = a[k];
+                for (int64_t p = 0; p < pairs; p++) {
+                    const pair_table *t[QUANT_MULTI_MAX];
+                    for (int k = 0; k < K; k++) t[k] = &pt[k][p];
+                    pair_step_multi(row + (groups * ENG_PACKED_GROUP + 2 * p) * bb, t, a, q5, K);
+                }
             }
-            for (int k = 0; k < K; k++) {
-                float sums[8];
-                _mm256_storeu_ps(sums, sum8(acc[k]));
-                float *o = out + (size_t)k * out_ld;
-                for (int r = 0; r < count; r++) o[r0 + r] = g0 == 0 ? sums[r] : o[r0 + r] + sums[r];
-            }
+            for (int k = 0; k < K; k++) acc[k][r] = a[k];
+        }
+        for (int k = 0; k < K; k++) {
+            float sums[8];
+            _mm256_storeu_ps(sums, sum8(acc[k]));
+            float *o = out + (size_t)k * out_ld;
+            for (int r = 0; r < count; r++) o[r0 + r] = sums[r];
         }
     }
     if (nb % 2)
@@ -421,10 +420,10 @@ static inline __attribute__((always_inline)) void packed_rows_multi(int64_t n, i
 }
 
 void eng_packed_rows_avx2(slm_type type, int64_t n, int64_t n_rows, float *out, const void *rows, size_t row_bytes,
-                          const void *act)
+                          const eng_packed_acts *acts)
 {
-    if (type == SLM_TYPE_Q5_0) packed_rows(n, n_rows, out, rows, row_bytes, act, 1);
-    else packed_rows(n, n_rows, out, rows, row_bytes, act, 0);
+    if (type == SLM_TYPE_Q5_0) packed_rows(n, n_rows, out, rows, row_bytes, acts, 1);
+    else packed_rows(n, n_rows, out, rows, row_bytes, acts, 0);
 }
 
 /* ---- exact rewrite as Q8_0 (prefill tiles) ------------------------------------------------ */
@@ -461,13 +460,11 @@ void eng_packed_to_q8_0_avx2(slm_type type, const uint8_t *row, int64_t nb, uint
     }
 }
 
-#define PACKED_MULTI(Q5, K) packed_rows_multi(n, n_rows, out, out_ld, rows, row_bytes, acts, act_stride, &tables, Q5, K)
+#define PACKED_MULTI(Q5, K) packed_rows_multi(n, n_rows, out, out_ld, rows, row_bytes, acts, Q5, K)
 
 void eng_packed_rows_multi_avx2(slm_type type, int64_t n, int64_t n_rows, int n_acts, float *out, size_t out_ld,
-                                const void *rows, size_t row_bytes, const void *act, size_t act_stride)
+                                const void *rows, size_t row_bytes, const eng_packed_acts *acts)
 {
-    multi_tables tables;
-    const uint8_t *acts = act;
     const int q5 = type == SLM_TYPE_Q5_0;
     switch (n_acts < 1 ? 1 : n_acts > QUANT_MULTI_MAX ? QUANT_MULTI_MAX : n_acts) {
     case 1: if (q5) PACKED_MULTI(1, 1); else PACKED_MULTI(0, 1); break;

@@ -58,6 +58,7 @@ typedef struct bench_job {
     pthread_barrier_t *barrier;
     double seconds;
     int packed;            /* rows packed (engine/packed.h): run the packed-row kernel */
+    void *table;           /* packed: the activation's table, built once a pass (as once a job in a matmul) */
 } bench_job;
 
 static double now_s(void)
@@ -109,7 +110,9 @@ static void *bench_worker(void *arg)
             const uint8_t *rows = job->weights + (size_t)r * job->row_bytes;
 #if defined(__x86_64__)
             if (job->packed) {
-                eng_packed_rows_avx2(job->t->type, job->n_in, count, &job->out[r], rows, job->row_bytes, job->act);
+                if (r == 0) eng_packed_table_avx2(job->n_in, job->act, job->table);
+                const eng_packed_acts acts = {job->act, 0, job->table, 0};
+                eng_packed_rows_avx2(job->t->type, job->n_in, count, &job->out[r], rows, job->row_bytes, &acts);
                 continue;
             }
 #endif
@@ -130,14 +133,21 @@ static double bench_run(const quant_traits *t, const uint8_t *weights, size_t ro
     bench_job jobs[64];
     pthread_barrier_t barrier;
     float *out = malloc((size_t)rows * (size_t)threads * sizeof(float));
-    if (out == NULL) return -1.0;
+    const size_t table_bytes = eng_packed_table_bytes(n_in);
+    uint8_t *tables = packed ? aligned_alloc(64, table_bytes * (size_t)threads) : NULL;
+    if (out == NULL || (packed && tables == NULL)) {
+        free(out);
+        free(tables);
+        return -1.0;
+    }
     pthread_barrier_init(&barrier, NULL, (unsigned)threads);
     const int64_t per = replicate ? rows : (rows + threads - 1) / threads;
     for (int i = 0; i < threads; i++) {
         const int64_t start = replicate ? 0 : per * i;
         const int64_t count = replicate ? rows : (start + per <= rows ? per : rows - start);
         jobs[i] = (bench_job){ t, weights + (size_t)start * row_bytes, row_bytes, count, n_in, act,
-                               out + (size_t)i * (size_t)rows, passes, &barrier, 0.0, packed };
+                               out + (size_t)i * (size_t)rows, passes, &barrier, 0.0, packed,
+                               packed ? tables + (size_t)i * table_bytes : NULL };
         if (replicate) jobs[i].weights = weights + (size_t)i * (size_t)rows * row_bytes;
     }
     for (int i = 1; i < threads; i++) pthread_create(&tid[i], NULL, bench_worker, &jobs[i]);
@@ -150,6 +160,7 @@ static double bench_run(const quant_traits *t, const uint8_t *weights, size_t ro
     }
     pthread_barrier_destroy(&barrier);
     free(out);
+    free(tables);
     return bytes / slowest / 1e9;
 }
 

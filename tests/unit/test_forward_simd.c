@@ -354,6 +354,17 @@ static void random_blocks(slm_type type, uint8_t *rows, int64_t n_rows, int64_t 
 }
 
 #if defined(__x86_64__)
+/* count Q8_0 rows (act_stride bytes apart) of n elements with their tables,
+ * in a buffer the caller frees (acts.tables). */
+static eng_packed_acts packed_acts(int64_t n, const uint8_t *act, size_t act_stride, int count)
+{
+    size_t stride = eng_packed_table_bytes(n);
+    uint8_t *tables = aligned_alloc(64, stride * (size_t)count);
+    assert_non_null(tables);
+    for (int k = 0; k < count; k++) eng_packed_table_avx2(n, act + (size_t)k * act_stride, tables + (size_t)k * stride);
+    return (eng_packed_acts){act, act_stride, tables, stride};
+}
+
 /* Up to QUANT_MULTI_MAX activation rows at once (prefill) give each row the
  * bits of the one-row kernel (decode). */
 static void check_packed_multi(slm_type type, int64_t n, int64_t n_rows, const uint8_t *packed, size_t row_bytes,
@@ -368,15 +379,19 @@ static void check_packed_multi(slm_type type, int64_t n, int64_t n_rows, const u
         for (int64_t i = 0; i < n; i++) x[i] = 4 * uniform(seed);
         q8->quantize_row(x, acts + (size_t)k * act_stride, n);
     }
+    const eng_packed_acts all = packed_acts(n, acts, act_stride, QUANT_MULTI_MAX);
     for (int count = 1; count <= QUANT_MULTI_MAX; count++) {
-        eng_packed_rows_multi_avx2(type, n, n_rows, count, multi, (size_t)n_rows, packed, row_bytes, acts, act_stride);
+        eng_packed_rows_multi_avx2(type, n, n_rows, count, multi, (size_t)n_rows, packed, row_bytes, &all);
         for (int k = 0; k < count; k++) {
-            eng_packed_rows_avx2(type, n, n_rows, one, packed, row_bytes, acts + (size_t)k * act_stride);
+            const eng_packed_acts one_act = packed_acts(n, acts + (size_t)k * act_stride, 0, 1);
+            eng_packed_rows_avx2(type, n, n_rows, one, packed, row_bytes, &one_act);
+            free((void *)one_act.tables);
             if (memcmp(one, multi + (size_t)k * n_rows, sizeof(float) * (size_t)n_rows))
                 fail_msg("%s, %lld elements: activation %d of %d differs from the one-row kernel",
                          quant_get_traits(type)->name, (long long)n, k, count);
         }
     }
+    free((void *)all.tables);
     free(acts);
     free(x);
     free(multi);
@@ -422,7 +437,8 @@ static void check_packed_rows(slm_type type)
                 assert_memory_equal(deq, ref, (size_t)n * sizeof(float));
             }
             free(as_q8);
-            eng_packed_rows_avx2(type, n, n_rows, out, packed, row_bytes, act);
+            const eng_packed_acts acts = packed_acts(n, act, 0, 1);
+            eng_packed_rows_avx2(type, n, n_rows, out, packed, row_bytes, &acts);
             for (int64_t r = 0; r < n_rows; r++) {
                 float want;
                 scalar->vec_dot(n, &want, rows + r * row_bytes, act);
@@ -437,11 +453,12 @@ static void check_packed_rows(slm_type type)
                              (long long)nb, (long long)r, out[r], want);
                 /* each row alone gives the bits it gets in a batch (prefill equals decode) */
                 float alone;
-                eng_packed_rows_avx2(type, n, 1, &alone, packed + r * row_bytes, row_bytes, act);
+                eng_packed_rows_avx2(type, n, 1, &alone, packed + r * row_bytes, row_bytes, &acts);
                 if (memcmp(&alone, &out[r], sizeof alone))
                     fail_msg("%s, %lld blocks, row %lld: %.9g in a batch of %lld, %.9g alone", wt->name,
                              (long long)nb, (long long)r, out[r], (long long)n_rows, alone);
             }
+            free((void *)acts.tables);
             check_packed_multi(type, n, n_rows, packed, row_bytes, &seed);
 #endif
         }
