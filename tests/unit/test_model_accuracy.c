@@ -103,9 +103,9 @@ static double argmax_agreement(const float *a, const float *ref, int n_pos, int 
     return (double)same / n_pos;
 }
 
-/* SLM_TEST_MAX_THREADS caps the thread counts below (0 or unset: none): the
- * aarch64 cross run under qemu-user, which cannot start threads on some
- * hosts, sets it to 1 (tests/cross/aarch64.sh). */
+/* SLM_TEST_MAX_THREADS caps the thread counts below (0 or unset: none), for
+ * a run where threads cannot start (an emulator that hangs in
+ * pthread_create); a capped run says what it did not check. */
 static int max_threads(void)
 {
     const char *env = getenv("SLM_TEST_MAX_THREADS");
@@ -404,7 +404,7 @@ int main(void)
     if (max_threads() > 0)
         printf("NOTICE: threads capped at %d (SLM_TEST_MAX_THREADS): multi-thread runs were not executed\n",
                max_threads());
-    const char *filter = getenv("SLM_TEST_FILTER"); /* the slow emulated run keeps to the fixture check */
+    const char *filter = getenv("SLM_TEST_FILTER"); /* e.g. test_*_fixtures: a quick look at one part */
     if (filter && *filter) {
         cmocka_set_test_filter(filter);
         printf("NOTICE: only the tests matching %s were run (SLM_TEST_FILTER)\n", filter);
