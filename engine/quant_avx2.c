@@ -197,39 +197,21 @@ void quant_avx2_dot_q5_0(int64_t n, float *result, const void *w, const void *a)
     AVX2_DOT_SYMMETRIC(avx2_q5_0_ints, x, y, n / QK5_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
 }
 
-/* Affine types: d*dy*sum(code*a) + m*dy*sum(a); sum(a) from the codes, exact.
- * Blocks go 8 at a time: their weight and activation scales are gathered
- * and multiplied as vectors (d*dy and m*dy, once per 8 blocks: per-block
- * scalar f16 conversions and products had been most of the work, and the
- * kernel ran at about half the memory's speed), and even and odd blocks go
- * to separate accumulators so the FMA chains overlap. */
-static inline __attribute__((always_inline)) void avx2_affine_step(__m256i codes, const int8_t *yqs, __m256 d_dy,
-                                                                   __m256 m_dy, __m256 *acc, __m256 *acc_min)
-{
-    const __m256i yq = _mm256_loadu_si256((const __m256i *)yqs);
-    *acc = _mm256_fmadd_ps(d_dy, _mm256_cvtepi32_ps(avx2_dot_u8(codes, yq)), *acc);
-    *acc_min = _mm256_fmadd_ps(m_dy, _mm256_cvtepi32_ps(avx2_dot_u8(_mm256_set1_epi8(1), yq)), *acc_min);
-}
-
-/* The unsigned codes of block b: nibbles, Q5_1 or-ed with bit 4 from qh. */
-static inline __attribute__((always_inline)) __m256i avx2_affine_codes(const void *blocks, int64_t b, const int q5)
-{
-    if (!q5) return avx2_nibbles(((const quant_block_q4_1 *)blocks)[b].qs);
-    const quant_block_q5_1 *x = (const quant_block_q5_1 *)blocks + b;
-    const __m256i high = _mm256_and_si256(avx2_bits_to_bytes(avx2_load_u32(x->qh)), _mm256_set1_epi8(16));
-    return _mm256_or_si256(avx2_nibbles(x->qs), high);
-}
-
+/* Affine types (Q4_1, Q5_1): d*dy*sum(code*a) + m*dy*sum(a); the step
+ * helpers are in quant_avx2.h, shared with vec_dot_multi. Blocks go 8 at a
+ * time: their weight and activation scales are gathered and multiplied as
+ * vectors (d*dy and m*dy, once per 8 blocks: per-block scalar f16
+ * conversions and products had been most of the work, and the kernel ran at
+ * about half the memory's speed), and even and odd blocks go to separate
+ * accumulators so the FMA chains overlap. */
 static inline __attribute__((always_inline)) float avx2_affine_dot(int64_t nb, const void *w, const quant_block_q8_1 *y,
                                                                   const int q5)
 {
-    /* d and m lead both block layouts (quant_kernels.h) */
-    const size_t block_bytes = q5 ? sizeof(quant_block_q5_1) : sizeof(quant_block_q4_1);
-    const uint8_t *x = w;
+    const size_t block_bytes = avx2_affine_block_bytes(q5);
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()}, acc_min[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     int64_t b = 0;
     for (; b + 8 <= nb; b += 8) {
-        const uint8_t *group = x + (size_t)b * block_bytes;
+        const uint8_t *group = (const uint8_t *)w + (size_t)b * block_bytes;
         avx2_prefetch(group, 8 * block_bytes);
         const __m256 dy = AVX2_HALF8(y + b);
         const __m256 d_dy = _mm256_mul_ps(avx2_half8_strided(group, block_bytes), dy);
@@ -239,13 +221,8 @@ static inline __attribute__((always_inline)) float avx2_affine_dot(int64_t nb, c
             avx2_affine_step(avx2_affine_codes(w, b + k, q5), y[b + k].qs, avx2_lane(d_dy, k), avx2_lane(m_dy, k),
                              &acc[k % 2], &acc_min[k % 2]);
     }
-    for (; b < nb; b++) {
-        const uint8_t *block = x + (size_t)b * block_bytes;
-        const float dy = avx2_f16(y[b].d);
-        avx2_affine_step(avx2_affine_codes(w, b, q5), y[b].qs, _mm256_set1_ps(avx2_f16((quant_f16)avx2_load_u16(block)) * dy),
-                         _mm256_set1_ps(avx2_f16((quant_f16)avx2_load_u16(block + 2)) * dy), &acc[0], &acc_min[0]);
-    }
-    return avx2_hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc_min[0], acc_min[1])));
+    for (; b < nb; b++) avx2_affine_tail_step(w, b, y + b, q5, &acc[0], &acc_min[0]);
+    return avx2_affine_total(acc, acc_min);
 }
 
 void quant_avx2_dot_q4_1(int64_t n, float *result, const void *w, const void *a)
@@ -325,11 +302,13 @@ const quant_traits quant_table_avx2[SLM_TYPE_COUNT] = {
     AVX2_ENTRY(BF16, quant_scalar_dequantize_bf16, quant_scalar_quantize_bf16, quant_avx2_dot_bf16, quant_avx2_dot_bf16),
     AVX2_ENTRY_FAST(Q4_0, quant_scalar_dequantize_q4_0, quant_scalar_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_fdot_q4_0,
                     quant_avx2_dot_rows_q4_0, quant_avx2_dot_multi_q4_0),
-    AVX2_ENTRY(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_fdot_q4_1),
+    AVX2_ENTRY_FAST(Q4_1, quant_scalar_dequantize_q4_1, quant_scalar_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_fdot_q4_1,
+                    NULL, quant_avx2_dot_multi_q4_1),
     /* no multi kernel for Q5_0: batched prefill repacks it as Q8_0 (forward.c) */
     AVX2_ENTRY_FAST(Q5_0, quant_scalar_dequantize_q5_0, quant_scalar_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_fdot_q5_0,
                     quant_avx2_dot_rows_q5_0, NULL),
-    AVX2_ENTRY(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_fdot_q5_1),
+    AVX2_ENTRY_FAST(Q5_1, quant_scalar_dequantize_q5_1, quant_scalar_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_fdot_q5_1,
+                    NULL, quant_avx2_dot_multi_q5_1),
     AVX2_ENTRY_FAST(Q8_0, quant_scalar_dequantize_q8_0, quant_avx2_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_fdot_q8_0,
                     quant_avx2_dot_rows_q8_0, quant_avx2_dot_multi_q8_0),
     AVX2_ENTRY(Q8_1, quant_scalar_dequantize_q8_1, quant_avx2_quantize_q8_1, NULL, NULL),

@@ -431,4 +431,43 @@ static inline __attribute__((always_inline)) __m256 avx2_k16_step(const avx2_k16
     return _mm256_fmadd_ps(_mm256_set1_ps(y->d * p->d), _mm256_cvtepi32_ps(total), acc);
 }
 
+/* ---- Q4_1, Q5_1: d*dy*sum(code*a) + m*dy*sum(a), sum(a) from the codes (exact) ---- */
+
+/* acc += d_dy * codes.a, acc_min += m_dy * sum(a): a block's one float step
+ * in vec_dot and vec_dot_multi alike (they agree to the bit). */
+static inline __attribute__((always_inline)) void avx2_affine_step(__m256i codes, const int8_t *yqs, __m256 d_dy,
+                                                                   __m256 m_dy, __m256 *acc, __m256 *acc_min)
+{
+    const __m256i yq = _mm256_loadu_si256((const __m256i *)yqs);
+    *acc = _mm256_fmadd_ps(d_dy, _mm256_cvtepi32_ps(avx2_dot_u8(codes, yq)), *acc);
+    *acc_min = _mm256_fmadd_ps(m_dy, _mm256_cvtepi32_ps(avx2_dot_u8(_mm256_set1_epi8(1), yq)), *acc_min);
+}
+
+/* d and m lead both block layouts (quant_kernels.h). */
+static inline size_t avx2_affine_block_bytes(int q5) { return q5 ? sizeof(quant_block_q5_1) : sizeof(quant_block_q4_1); }
+
+/* The unsigned codes of block b: nibbles, Q5_1 or-ed with bit 4 from qh. */
+static inline __attribute__((always_inline)) __m256i avx2_affine_codes(const void *blocks, int64_t b, const int q5)
+{
+    if (!q5) return avx2_nibbles(((const quant_block_q4_1 *)blocks)[b].qs);
+    const quant_block_q5_1 *x = (const quant_block_q5_1 *)blocks + b;
+    const __m256i high = _mm256_and_si256(avx2_bits_to_bytes(avx2_load_u32(x->qh)), _mm256_set1_epi8(16));
+    return _mm256_or_si256(avx2_nibbles(x->qs), high);
+}
+
+/* A block past the last full group of 8: scalar scale products. */
+static inline __attribute__((always_inline)) void avx2_affine_tail_step(const void *w, int64_t b, const quant_block_q8_1 *y,
+                                                                        const int q5, __m256 *acc, __m256 *acc_min)
+{
+    const uint8_t *block = (const uint8_t *)w + (size_t)b * avx2_affine_block_bytes(q5);
+    const float dy = avx2_f16(y->d);
+    avx2_affine_step(avx2_affine_codes(w, b, q5), y->qs, _mm256_set1_ps(avx2_f16((quant_f16)avx2_load_u16(block)) * dy),
+                     _mm256_set1_ps(avx2_f16((quant_f16)avx2_load_u16(block + 2)) * dy), acc, acc_min);
+}
+
+static inline float avx2_affine_total(const __m256 acc[2], const __m256 acc_min[2])
+{
+    return avx2_hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc_min[0], acc_min[1])));
+}
+
 #endif /* QUANT_AVX2_H */

@@ -9,7 +9,7 @@
  * Invariants: vec_dot_rows performs exactly the operations of vec_dot for
  * each row (bit-identical results); for Q4_0 and the K-quants
  * vec_dot_multi does too per activation (decode and batched prefill agree
- * to the bit; test_quant checks it); for Q8_0 it equals vec_dot up to float
+ * to the bit; test_quant checks it); likewise for Q4_1 and Q5_1; for Q8_0 it equals vec_dot up to float
  * summation order.
  */
 #if defined(__x86_64__)
@@ -336,6 +336,61 @@ AVX2_K16_MULTI(q2_k, quant_block_q2_k)
 AVX2_K16_MULTI(q3_k, quant_block_q3_k)
 AVX2_K16_MULTI(q6_k, quant_block_q6_k)
 
+/* Q4_1/Q5_1: avx2_affine_dot's operations per activation (decode and
+ * batched prefill agree to the bit): per group of 8 blocks the codes and the
+ * weight scales d, m are taken once, then each activation runs the group's 8
+ * steps on its own two accumulator pairs. */
+static inline __attribute__((always_inline)) void avx2_affine_multi(int64_t nb, const void *w, const void *a,
+                                                                    size_t act_stride, float *out, size_t out_stride,
+                                                                    const int q5, const int K)
+{
+    const quant_block_q8_1 *y[QUANT_MULTI_MAX];
+    __m256 acc[QUANT_MULTI_MAX][2], acc_min[QUANT_MULTI_MAX][2];
+    for (int k = 0; k < K; k++) {
+        y[k] = (const quant_block_q8_1 *)(const void *)((const uint8_t *)a + (size_t)k * act_stride);
+        acc[k][0] = acc[k][1] = acc_min[k][0] = acc_min[k][1] = _mm256_setzero_ps();
+    }
+    const size_t block_bytes = avx2_affine_block_bytes(q5);
+    int64_t b = 0;
+    for (; b + 8 <= nb; b += 8) {
+        const uint8_t *group = (const uint8_t *)w + (size_t)b * block_bytes;
+        avx2_prefetch(group, 8 * block_bytes);
+        const __m256 d = avx2_half8_strided(group, block_bytes), m = avx2_half8_strided(group + 2, block_bytes);
+        __m256i codes[8];
+        AVX2_UNROLL
+        for (int j = 0; j < 8; j++) codes[j] = avx2_affine_codes(w, b + j, q5);
+        AVX2_UNROLL
+        for (int k = 0; k < K; k++) {
+            const __m256 dy = AVX2_HALF8(y[k] + b);
+            const __m256 d_dy = _mm256_mul_ps(d, dy), m_dy = _mm256_mul_ps(m, dy);
+            AVX2_UNROLL
+            for (int j = 0; j < 8; j++)
+                avx2_affine_step(codes[j], y[k][b + j].qs, avx2_lane(d_dy, j), avx2_lane(m_dy, j), &acc[k][j % 2],
+                                 &acc_min[k][j % 2]);
+        }
+    }
+    for (; b < nb; b++) {
+        AVX2_UNROLL
+        for (int k = 0; k < K; k++) avx2_affine_tail_step(w, b, y[k] + b, q5, &acc[k][0], &acc_min[k][0]);
+    }
+    AVX2_UNROLL
+    for (int k = 0; k < K; k++) out[(size_t)k * out_stride] = avx2_affine_total(acc[k], acc_min[k]);
+}
+
+static inline __attribute__((always_inline)) void
+avx2_q4_1_multi(int64_t nb, const quant_block_q4_1 *x, const void *a, size_t act_stride, float *out, size_t out_stride,
+                const int K)
+{
+    avx2_affine_multi(nb, x, a, act_stride, out, out_stride, 0, K);
+}
+
+static inline __attribute__((always_inline)) void
+avx2_q5_1_multi(int64_t nb, const quant_block_q5_1 *x, const void *a, size_t act_stride, float *out, size_t out_stride,
+                const int K)
+{
+    avx2_affine_multi(nb, x, a, act_stride, out, out_stride, 1, K);
+}
+
 /* Exported kernels: dispatch the activation count to constant-K bodies. */
 #define AVX2_MULTI_KERNEL(t, body, wtype, qk)                                                                   \
     void quant_avx2_dot_multi_##t(int64_t n, int n_acts, float *out, size_t out_stride, const void *w,           \
@@ -352,6 +407,8 @@ AVX2_K16_MULTI(q6_k, quant_block_q6_k)
 
 AVX2_MULTI_KERNEL(q4_0, avx2_q4_0_multi, quant_block_q4_0, QK4_0)
 AVX2_MULTI_KERNEL(q8_0, avx2_q8_0_multi, quant_block_q8_0, QK8_0)
+AVX2_MULTI_KERNEL(q4_1, avx2_q4_1_multi, quant_block_q4_1, QK4_1)
+AVX2_MULTI_KERNEL(q5_1, avx2_q5_1_multi, quant_block_q5_1, QK5_1)
 AVX2_MULTI_KERNEL(q4_k, avx2_q4_k_multi, quant_block_q4_k, QK_K)
 AVX2_MULTI_KERNEL(q5_k, avx2_q5_k_multi, quant_block_q5_k, QK_K)
 AVX2_MULTI_KERNEL(q6_k, avx2_q6_k_multi, quant_block_q6_k, QK_K)

@@ -648,7 +648,7 @@ static double row_magnitude(const quant_traits *t, const quant_traits *vt, const
 }
 
 /* quant_vec_dot_multi equals vec_dot per activation (up to summation order;
- * exactly for AVX2 Q4_0 and the K-quants), for every type, isa here and activation count,
+ * exactly for AVX2 Q4_0, Q4_1, Q5_1 and the K-quants), for every type, isa here and activation count,
  * with strided outputs. */
 static void test_vec_dot_multi_equals_per_activation(void **state)
 {
@@ -676,12 +676,13 @@ static void test_vec_dot_multi_equals_per_activation(void **state)
                 for (int j = 0; j < count; j++) {
                     float want;
                     t->vec_dot(n, &want, w, acts + (size_t)j * ab);
-                    /* the AVX2 Q4_0 and K-quant kernels (which the AVX-512
+                    /* the AVX2 Q4_0, Q4_1, Q5_1 and K-quant kernels (which the AVX-512
                      * tables take whole) promise bit-identity (batched
                      * prefill equals decode) */
                     const quant_traits *avx2 = quant_traits_for(t->type, QUANT_ISA_AVX2);
                     const int exact = avx2 != NULL && t->vec_dot_multi == avx2->vec_dot_multi &&
-                                      (t->type == SLM_TYPE_Q4_0 || t->block_size == QK_K);
+                                      (t->type == SLM_TYPE_Q4_0 || t->type == SLM_TYPE_Q4_1 ||
+                                       t->type == SLM_TYPE_Q5_1 || t->block_size == QK_K);
                     const double tol = exact ? 0.0 : 2e-6 * row_magnitude(t, vt, w, acts + (size_t)j * ab, n) + 1e-30;
                     if (fabs((double)out[j * OUT_STRIDE] - want) > tol)
                         fail_msg("%s %s acts=%d act %d: multi %.9g, vec_dot %.9g", quant_isa_name((quant_isa)isa),
