@@ -197,13 +197,12 @@ void quant_avx2_dot_q5_0(int64_t n, float *result, const void *w, const void *a)
     AVX2_DOT_SYMMETRIC(avx2_q5_0_ints, x, y, n / QK5_0, AVX2_Y_HALF8, AVX2_Y_HALF1, result);
 }
 
-/* Affine types (Q4_1, Q5_1): d*dy*sum(code*a) + m*dy*sum(a); the step
- * helpers are in quant_avx2.h, shared with vec_dot_multi. Blocks go 8 at a
- * time: their weight and activation scales are gathered and multiplied as
- * vectors (d*dy and m*dy, once per 8 blocks: per-block scalar f16
- * conversions and products had been most of the work, and the kernel ran at
- * about half the memory's speed), and even and odd blocks go to separate
- * accumulators so the FMA chains overlap. */
+/* Affine types (Q4_1, Q5_1): d*dy*sum(code*a) + m*dy*sum(a); the steps are
+ * in quant_avx2.h, shared with vec_dot_multi. Blocks go 8 at a time: their
+ * weight and activation scales are gathered and multiplied as vectors (d*dy
+ * and m*dy, once per 8 blocks: per-block scalar f16 conversions and products
+ * had been most of the work, and the kernel ran at about half the memory's
+ * speed). */
 static inline __attribute__((always_inline)) float avx2_affine_dot(int64_t nb, const void *w, const quant_block_q8_1 *y,
                                                                   const int q5)
 {
@@ -213,13 +212,11 @@ static inline __attribute__((always_inline)) float avx2_affine_dot(int64_t nb, c
     for (; b + 8 <= nb; b += 8) {
         const uint8_t *group = (const uint8_t *)w + (size_t)b * block_bytes;
         avx2_prefetch(group, 8 * block_bytes);
-        const __m256 dy = AVX2_HALF8(y + b);
-        const __m256 d_dy = _mm256_mul_ps(avx2_half8_strided(group, block_bytes), dy);
-        const __m256 m_dy = _mm256_mul_ps(avx2_half8_strided(group + 2, block_bytes), dy);
+        __m256i codes[8];
         AVX2_UNROLL
-        for (int k = 0; k < 8; k++)
-            avx2_affine_step(avx2_affine_codes(w, b + k, q5), y[b + k].qs, avx2_lane(d_dy, k), avx2_lane(m_dy, k),
-                             &acc[k % 2], &acc_min[k % 2]);
+        for (int k = 0; k < 8; k++) codes[k] = avx2_affine_codes(w, b + k, q5);
+        avx2_affine_group(codes, y + b, avx2_half8_strided(group, block_bytes), avx2_half8_strided(group + 2, block_bytes),
+                          acc, acc_min);
     }
     for (; b < nb; b++) avx2_affine_tail_step(w, b, y + b, q5, &acc[0], &acc_min[0]);
     return avx2_affine_total(acc, acc_min);

@@ -455,6 +455,19 @@ static inline __attribute__((always_inline)) __m256i avx2_affine_codes(const voi
     return _mm256_or_si256(avx2_nibbles(x->qs), high);
 }
 
+/* The 8 steps of the group of blocks starting at y: d and m are the group's
+ * weight scales (8 lanes), codes its unsigned codes; even and odd blocks
+ * go to separate accumulators so the FMA chains overlap. */
+static inline __attribute__((always_inline)) void avx2_affine_group(const __m256i codes[8], const quant_block_q8_1 *y,
+                                                                    __m256 d, __m256 m, __m256 acc[2], __m256 acc_min[2])
+{
+    const __m256 dy = AVX2_HALF8(y);
+    const __m256 d_dy = _mm256_mul_ps(d, dy), m_dy = _mm256_mul_ps(m, dy);
+    AVX2_UNROLL
+    for (int j = 0; j < 8; j++)
+        avx2_affine_step(codes[j], y[j].qs, avx2_lane(d_dy, j), avx2_lane(m_dy, j), &acc[j % 2], &acc_min[j % 2]);
+}
+
 /* A block past the last full group of 8: scalar scale products. */
 static inline __attribute__((always_inline)) void avx2_affine_tail_step(const void *w, int64_t b, const quant_block_q8_1 *y,
                                                                         const int q5, __m256 *acc, __m256 *acc_min)

@@ -7,10 +7,10 @@
  * only; used through the AVX2 traits table (quant_avx2.c).
  *
  * Invariants: vec_dot_rows performs exactly the operations of vec_dot for
- * each row (bit-identical results); for Q4_0 and the K-quants
- * vec_dot_multi does too per activation (decode and batched prefill agree
- * to the bit; test_quant checks it); likewise for Q4_1 and Q5_1; for Q8_0 it equals vec_dot up to float
- * summation order.
+ * each row (bit-identical results); for Q4_0, Q4_1, Q5_1 and the
+ * K-quants vec_dot_multi does too per activation (decode and batched
+ * prefill agree to the bit; test_quant checks it); for Q8_0 it equals
+ * vec_dot up to float summation order.
  */
 #if defined(__x86_64__)
 #include "quant_avx2.h"
@@ -338,8 +338,8 @@ AVX2_K16_MULTI(q6_k, quant_block_q6_k)
 
 /* Q4_1/Q5_1: avx2_affine_dot's operations per activation (decode and
  * batched prefill agree to the bit): per group of 8 blocks the codes and the
- * weight scales d, m are taken once, then each activation runs the group's 8
- * steps on its own two accumulator pairs. */
+ * weight scales d, m are taken once, then each activation runs the group's
+ * steps (avx2_affine_group) on its own two accumulator pairs. */
 static inline __attribute__((always_inline)) void avx2_affine_multi(int64_t nb, const void *w, const void *a,
                                                                     size_t act_stride, float *out, size_t out_stride,
                                                                     const int q5, const int K)
@@ -360,14 +360,7 @@ static inline __attribute__((always_inline)) void avx2_affine_multi(int64_t nb, 
         AVX2_UNROLL
         for (int j = 0; j < 8; j++) codes[j] = avx2_affine_codes(w, b + j, q5);
         AVX2_UNROLL
-        for (int k = 0; k < K; k++) {
-            const __m256 dy = AVX2_HALF8(y[k] + b);
-            const __m256 d_dy = _mm256_mul_ps(d, dy), m_dy = _mm256_mul_ps(m, dy);
-            AVX2_UNROLL
-            for (int j = 0; j < 8; j++)
-                avx2_affine_step(codes[j], y[k][b + j].qs, avx2_lane(d_dy, j), avx2_lane(m_dy, j), &acc[k][j % 2],
-                                 &acc_min[k][j % 2]);
-        }
+        for (int k = 0; k < K; k++) avx2_affine_group(codes, y[k] + b, d, m, acc[k], acc_min[k]);
     }
     for (; b < nb; b++) {
         AVX2_UNROLL
